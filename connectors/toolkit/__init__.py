@@ -1,0 +1,1 @@
+"""The plumbing every connector shares: HTTP client, retries, rate limits, paging, webhooks."""

@@ -1,0 +1,1 @@
+"""The sync engine: store, identity resolution, merge, push, daemon and CLI."""
