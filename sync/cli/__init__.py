@@ -1,0 +1,1 @@
+"""The ``crmsync`` admin command line: one module per command group."""

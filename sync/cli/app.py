@@ -1,0 +1,33 @@
+"""The ``crmsync`` Typer application: collects the command groups and maps errors to exit codes.
+
+Each command group lives in its own module under :mod:`sync.cli` and exposes
+``register(app: typer.Typer) -> None``. Exit codes: 0 ok, 1 run failed, 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+GROUPS: tuple[str, ...] = ()
+"""Modules of :mod:`sync.cli` that register commands, in help order."""
+
+app = typer.Typer(
+    name="crmsync",
+    help="Sync customer data between CRM, marketing automation, ERP and shop.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_groups() -> None:
+    for name in GROUPS:
+        importlib.import_module(f"sync.cli.{name}").register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_groups()
+    app()
