@@ -1,0 +1,1 @@
+"""Identity resolution: which source records describe the same customer."""

@@ -1,0 +1,168 @@
+"""Normalisation of postal addresses: street, house number, postcode, city and country."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sync.identity.normalize.country import normalize_country
+from sync.identity.normalize.text import fold
+
+
+@dataclass(frozen=True)
+class Address:
+    """A normalised address; ``country`` is ISO 3166-1 alpha-2 or ``""`` if unknown."""
+
+    street: str
+    house_number: str
+    postcode: str
+    city: str
+    country: str
+
+
+# Abbreviations in every country, as folded words: German "Str.", Turkish "Cad.", "Sk.", "Mah.".
+_STREET_WORDS = {
+    "str": "strasse",
+    "strasse": "strasse",
+    "cad": "caddesi",
+    "cd": "caddesi",
+    "cadde": "caddesi",
+    "sk": "sokak",
+    "sok": "sokak",
+    "sokagi": "sokak",
+    "mah": "mahallesi",
+    "mh": "mahallesi",
+    "mahalle": "mahallesi",
+    "blv": "bulvari",
+    "bulv": "bulvari",
+    "bulvar": "bulvari",
+}
+# "St" is "Street" in English but "Sankt" in German; "Pl" is "Place" or "Platz".
+_ENGLISH_STREET_WORDS = {
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "ct": "court",
+    "pl": "place",
+    "sq": "square",
+    "cres": "crescent",
+    "blvd": "boulevard",
+    "hwy": "highway",
+    "gdns": "gardens",
+    "ter": "terrace",
+    "terr": "terrace",
+    "cl": "close",
+}
+_GERMAN_STREET_WORDS = {"pl": "platz"}
+_ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
+_GERMAN_SPEAKING = frozenset({"DE", "AT", "CH", "LI", "LU"})
+_NUMERIC_POSTCODE_LENGTH = {"DE": 5, "TR": 5, "AT": 4, "CH": 4, "LI": 4, "DK": 4, "BE": 4}
+
+_NUMBER = r"\d+\s*[a-z]?(?:\s*[-/–]\s*\d+\s*[a-z]?)?"
+# Turkish "No: 15" or "No:15/3", optionally followed by the flat, "D: 4" or "Daire 4".
+_TURKISH_NUMBER = re.compile(
+    rf"\bno\s*[:.]?\s*(?P<number>{_NUMBER})(?:\s*,?\s*(?:d|daire)\s*[:.]?\s*(?P<flat>\d+))?",
+    re.IGNORECASE,
+)
+_TRAILING_NUMBER = re.compile(rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*$", re.I)
+_LEADING_NUMBER = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*,?\s+(?P<street>\D.*)$", re.I)
+_POSTCODE_PREFIX = re.compile(r"^(?:D|DE|A|AT|CH|TR|FL|L)\s*-\s*(?=\d)")
+_CITY_WITH_POSTCODE = re.compile(
+    r"^\s*(?:[A-Z]{1,2}\s*-\s*)?(?P<postcode>\d{4,5})\s+(?P<city>\D.*)$"
+)
+
+
+def normalize_address(
+    street: str | None,
+    postcode: str | None,
+    city: str | None,
+    country: str | None,
+    default_country: str = "DE",
+) -> Address:
+    """Split and fold an address for comparison.
+
+    "Hauptstr. 12 a", "10115", "Berlin", "Deutschland" gives street "hauptstrasse", house number
+    "12a", postcode "10115", city "berlin", country "DE". ``default_country`` applies when
+    ``country`` is empty; a country that is given but not recognised gives ``""``. A postcode
+    inside the city field ("10115 Berlin") is split off when the postcode field is empty.
+    """
+    code = _country_code(country, default_country)
+    if not (postcode or "").strip() and city:
+        postcode, city = _split_city(city)
+    street_name, house_number = _split_street(unicodedata.normalize("NFKC", street or ""))
+    return Address(
+        street=_expand_street(fold(street_name), code),
+        house_number=house_number,
+        postcode=normalize_postcode(postcode, code),
+        city=fold(city),
+        country=code,
+    )
+
+
+def normalize_postcode(raw: str | None, country: str) -> str:
+    """Postcode in its country's usual form: "1067" in DE gives "01067", "sw1a1aa" "SW1A 1AA"."""
+    text = " ".join(unicodedata.normalize("NFKC", raw or "").upper().split())
+    text = _POSTCODE_PREFIX.sub("", text)
+    if country in _NUMERIC_POSTCODE_LENGTH:
+        digits = "".join(char for char in text if char.isascii() and char.isdigit())
+        # Spreadsheets drop leading zeros: "01067" Dresden arrives as "1067".
+        return digits.zfill(_NUMERIC_POSTCODE_LENGTH[country]) if digits else ""
+    compact = text.replace(" ", "")
+    if country == "GB" and 5 <= len(compact) <= 7:
+        return f"{compact[:-3]} {compact[-3:]}"
+    if country == "NL" and len(compact) == 6:
+        return f"{compact[:4]} {compact[4:]}"
+    return text
+
+
+def _country_code(country: str | None, default_country: str) -> str:
+    if not fold(country):
+        return normalize_country(default_country) or ""
+    return normalize_country(country) or ""
+
+
+def _split_city(city: str) -> tuple[str, str]:
+    match = _CITY_WITH_POSTCODE.match(unicodedata.normalize("NFKC", city))
+    if match is None:
+        return "", city
+    return match["postcode"], match["city"]
+
+
+def _split_street(street: str) -> tuple[str, str]:
+    """Separate the house number from the street name: (street name, house number)."""
+    turkish = _TURKISH_NUMBER.search(street)
+    if turkish is not None:
+        number = _compact_number(turkish["number"])
+        flat = turkish["flat"]
+        rest = street[: turkish.start()] + " " + street[turkish.end() :]
+        return rest, f"{number}/{flat}" if flat else number
+    for pattern in (_TRAILING_NUMBER, _LEADING_NUMBER):
+        match = pattern.match(street)
+        if match is not None:
+            return match["street"], _compact_number(match["number"])
+    return street, ""
+
+
+def _compact_number(number: str) -> str:
+    return "".join(number.split()).replace("–", "-").lower()
+
+
+def _expand_street(folded: str, country: str) -> str:
+    words = dict(_STREET_WORDS)
+    if country in _ENGLISH_SPEAKING:
+        words.update(_ENGLISH_STREET_WORDS)
+    elif country in _GERMAN_SPEAKING:
+        words.update(_GERMAN_STREET_WORDS)
+    return " ".join(_expand_word(word, words) for word in folded.split())
+
+
+def _expand_word(word: str, words: dict[str, str]) -> str:
+    if word in words:
+        return words[word]
+    if word.endswith("str") and len(word) > len("str"):  # "Hauptstr." -> "hauptstrasse"
+        return word[: -len("str")] + "strasse"
+    return word
