@@ -1,0 +1,172 @@
+"""Pair decisions: deterministic rules, then thresholds on the match weight, then vetoes.
+
+Outcomes: merge automatically, send to review, keep apart — and ``crm_duplicate`` for two
+records of the same CRM that would otherwise merge, which are flagged for the CRM's owners
+instead (the CRM is the leader; we never merge its records behind its back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from sync.identity.compare import Comparison
+from sync.identity.profile import SourceRef
+from sync.identity.settings import MatchSettings, Rule
+from sync.identity.table import ProfileTable
+
+NO_RULE = -1
+
+
+class Outcome(StrEnum):
+    MERGE = "merge"
+    REVIEW = "review"
+    APART = "apart"
+    CRM_DUPLICATE = "crm_duplicate"
+
+
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+MERGE, REVIEW, APART, CRM_DUPLICATE = range(4)
+
+
+class Veto(StrEnum):
+    """Why a pair that would merge may not merge automatically."""
+
+    NONE = "none"
+    SAME_CRM = "same_crm"
+    ID_CONFLICT = "id_conflict"
+    KEPT_APART = "kept_apart"
+    WEAK_CLUSTER = "weak_cluster"
+    """The pair would merge, but its records' clusters do not agree enough to join."""
+
+
+VETOES: tuple[Veto, ...] = tuple(Veto)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    """One comparison's part in a decision: its level and the log2 weight it added."""
+
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why two records were (or were not) put together — kept with every link and review item."""
+
+    outcome: Outcome
+    rule: Rule | None
+    match_weight: float
+    match_probability: float
+    veto: Veto
+    fields: tuple[FieldEvidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PairDecision:
+    left: SourceRef
+    right: SourceRef
+    explanation: Explanation
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.explanation.outcome
+
+
+def level_index(comparisons: tuple[Comparison, ...], name: str) -> int | None:
+    names = [c.name for c in comparisons]
+    return names.index(name) if name in names else None
+
+
+def rule_hits(
+    rule: Rule,
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    identity: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Pairs the rule declares the same. ``identity`` flags shared CRM ids / external ids."""
+    crm_id, shared_id = identity
+    if rule is Rule.CRM_ID:
+        return crm_id
+    if rule is Rule.SHARED_EXTERNAL_ID:
+        return shared_id
+    first = _levels_of(levels, comparisons, "first_name")
+    if rule is Rule.EMAIL:
+        # A shared family mailbox is not one person: the first names must not disagree.
+        return (_levels_of(levels, comparisons, "email") == 3) & (first != 0)
+    last = _levels_of(levels, comparisons, "last_name")
+    phone = _levels_of(levels, comparisons, "phone")
+    return (phone == 2) & (last >= 3) & ((first >= 2) | (first < 0))
+
+
+def _levels_of(levels: np.ndarray, comparisons: tuple[Comparison, ...], name: str) -> np.ndarray:
+    index = level_index(comparisons, name)
+    if index is None:
+        return np.full(len(levels), -2, dtype=np.int8)
+    return levels[:, index]
+
+
+def first_rules(
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    identity: tuple[np.ndarray, np.ndarray],
+    settings: MatchSettings,
+) -> np.ndarray:
+    """Index into ``settings.rules`` of the first rule each pair meets, else ``NO_RULE``."""
+    found = np.full(len(levels), NO_RULE, dtype=np.int8)
+    for index, rule in reversed(list(enumerate(settings.rules))):
+        found[rule_hits(rule, levels, comparisons, identity)] = index
+    return found
+
+
+def vetoes(
+    table: ProfileTable,
+    i: np.ndarray,
+    j: np.ndarray,
+    kept_apart: Collection[frozenset[str]] = (),
+) -> np.ndarray:
+    """Index into ``VETOES`` per pair: same-CRM records, conflicting ids, operator splits."""
+    out = np.zeros(len(i), dtype=np.int8)
+    for claims in table.claims.values():
+        a, b = claims.codes[i], claims.codes[j]
+        out[(a >= 0) & (b >= 0) & (a != b)] = VETOES.index(Veto.ID_CONFLICT)
+    systems, crm = table.systems().codes, table.is_crm()
+    same_crm = crm[i] & crm[j] & (systems[i] == systems[j])
+    out[same_crm] = VETOES.index(Veto.SAME_CRM)
+    if kept_apart:
+        out[np.isin(_codes(i, j, len(table)), _split_codes(table, kept_apart))] = VETOES.index(
+            Veto.KEPT_APART
+        )
+    return out
+
+
+def _codes(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    return np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j)
+
+
+def _split_codes(table: ProfileTable, kept_apart: Collection[frozenset[str]]) -> np.ndarray:
+    row_of = {ref.key: row for row, ref in enumerate(table.refs)}
+    rows = [
+        sorted(row_of[k] for k in pair) for pair in kept_apart if all(k in row_of for k in pair)
+    ]
+    n = len(table)
+    return np.asarray([a * n + b for a, b in rows if a != b], dtype=np.int64)
+
+
+def outcomes(
+    weights: np.ndarray, rules: np.ndarray, veto: np.ndarray, settings: MatchSettings
+) -> np.ndarray:
+    """Index into ``OUTCOMES`` per pair."""
+    out = np.full(len(weights), APART, dtype=np.int8)
+    out[weights >= settings.thresholds.review_weight] = REVIEW
+    out[(weights >= settings.thresholds.merge_weight) | (rules != NO_RULE)] = MERGE
+    would_merge = out == MERGE
+    out[would_merge & (veto == VETOES.index(Veto.ID_CONFLICT))] = REVIEW
+    out[would_merge & (veto == VETOES.index(Veto.SAME_CRM))] = CRM_DUPLICATE
+    out[veto == VETOES.index(Veto.KEPT_APART)] = APART
+    return out

@@ -1,0 +1,161 @@
+"""Estimating a match model from unlabelled data: u from random pairs, m by EM on blocked pairs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sync.identity.compare import Comparison, compare_pairs
+from sync.identity.model import ComparisonWeights, MatchModel, log2_odds
+from sync.identity.settings import MatchSettings
+from sync.identity.table import ProfileTable
+
+SMOOTHING = 1e-6
+TF_TOP_VALUES = 5_000
+
+
+def random_pairs(n: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` uniformly drawn pairs of distinct rows."""
+    if n < 2:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, n, size=count)
+    j = (i + rng.integers(1, n, size=count)) % n
+    return i.astype(np.int32), j.astype(np.int32)
+
+
+def level_shares(levels: np.ndarray, count: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Share of each level among pairs with evidence (weighted), smoothed away from zero."""
+    present = levels >= 0
+    w = np.ones(len(levels)) if weights is None else weights
+    totals = np.bincount(levels[present].astype(np.int64), weights=w[present], minlength=count)
+    shares = (totals + SMOOTHING) / (totals.sum() + SMOOTHING * count)
+    return shares[:count]
+
+
+def estimate_u(
+    table: ProfileTable, comparisons: tuple[Comparison, ...], settings: MatchSettings
+) -> list[np.ndarray]:
+    """u per comparison level: how often random (almost surely different) pairs agree."""
+    i, j = random_pairs(len(table), settings.random_pairs, settings.seed)
+    levels = compare_pairs(table, i, j, comparisons)
+    floor = 1.0 / max(settings.random_pairs, 1)
+    shares = []
+    for c, comparison in enumerate(comparisons):
+        share = level_shares(levels[:, c], len(comparison.levels))
+        shares.append(np.maximum(share, floor) / np.maximum(share, floor).sum())
+    return shares
+
+
+def em(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    u: list[np.ndarray],
+    sizes: list[int],
+    iterations: int,
+) -> tuple[list[np.ndarray], float, int, bool]:
+    """Expectation–maximisation of m and the match share over distinct level patterns.
+
+    u stays fixed (it is known from random pairs); m starts high on the best levels. Returns
+    m, match share, iterations run and whether the largest m change fell below 1e-5.
+    """
+    m = [_initial_m(size) for size in sizes]
+    share = 0.1
+    log_u = _pattern_log(patterns, [np.log(x) for x in u])
+    for iteration in range(1, iterations + 1):
+        log_m = _pattern_log(patterns, [np.log(x) for x in m])
+        log_ratio = np.clip(log_m - log_u + math.log(share / (1.0 - share)), -700, 700)
+        posterior = 1.0 / (1.0 + np.exp(-log_ratio))
+        weights = counts * posterior
+        new_m = [level_shares(patterns[:, c], sizes[c], weights) for c in range(len(sizes))]
+        share = float(np.clip(weights.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        change = max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))
+        m = new_m
+        if change < 1e-5:
+            return m, share, iteration, True
+    return m, share, iterations, False
+
+
+def _initial_m(size: int) -> np.ndarray:
+    raw = np.array([0.5 ** (size - 1 - level) for level in range(size)])
+    return raw / raw.sum()
+
+
+def _pattern_log(patterns: np.ndarray, log_tables: list[np.ndarray]) -> np.ndarray:
+    total = np.zeros(len(patterns))
+    for c, table in enumerate(log_tables):
+        present = patterns[:, c] >= 0
+        total[present] += table[patterns[present, c]]
+    return total
+
+
+def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the level matrix and their counts (EM runs on these, not on pairs)."""
+    if len(levels) == 0:
+        return levels, np.zeros(0)
+    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    return patterns, counts.astype(np.float64)
+
+
+def term_frequencies(
+    table: ProfileTable, column_name: str, top: int = TF_TOP_VALUES
+) -> tuple[tuple[tuple[str, float], ...], float]:
+    """Frequencies of the ``top`` commonest values, and the floor used for all rarer ones."""
+    column = table.column(column_name)
+    present = column.codes[column.codes >= 0]
+    if len(present) == 0:
+        return (), 0.0
+    counts = np.bincount(present, minlength=len(column.values)) / len(present)
+    order = np.argsort(-counts, kind="stable")[:top]
+    listed = tuple((column.values[k], float(counts[k])) for k in order if counts[k] > 0)
+    floor = listed[-1][1] if len(listed) == top else 1.0 / len(present)
+    return listed, floor
+
+
+def fit_model(
+    table: ProfileTable,
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    settings: MatchSettings,
+) -> MatchModel:
+    """Fit m, u, term frequencies and prior on ``table`` and its blocked pairs' ``levels``."""
+    u = estimate_u(table, comparisons, settings)
+    sample = _sample_rows(len(levels), settings.em_sample_pairs, settings.seed)
+    patterns, counts = distinct_patterns(levels[sample])
+    sizes = [len(c.levels) for c in comparisons]
+    m, share, iterations, converged = em(patterns, counts, u, sizes, settings.em_iterations)
+    n = len(table)
+    all_pairs = max(n * (n - 1) / 2, 1.0)
+    expected_matches = max(share * len(levels), 1.0)
+    prior = min(expected_matches / all_pairs, 0.5)
+    weights = tuple(
+        _weights(table, comparison, m[c], u[c], settings)
+        for c, comparison in enumerate(comparisons)
+    )
+    return MatchModel(weights, log2_odds(prior), share, iterations, converged)
+
+
+def _weights(
+    table: ProfileTable,
+    comparison: Comparison,
+    m: np.ndarray,
+    u: np.ndarray,
+    settings: MatchSettings,
+) -> ComparisonWeights:
+    override = settings.override_for(comparison.name)
+    m_values = override.m if override and override.m else tuple(float(x) for x in m)
+    u_values = override.u if override and override.u else tuple(float(x) for x in u)
+    tf: tuple[tuple[str, float], ...] = ()
+    floor = 0.0
+    if comparison.tf_column:
+        tf, floor = term_frequencies(table, comparison.tf_column)
+    return ComparisonWeights(
+        comparison.name, comparison.levels, m_values, u_values, comparison.tf_column, tf, floor
+    )
+
+
+def _sample_rows(total: int, limit: int, seed: int) -> np.ndarray:
+    if total <= limit:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, size=limit, replace=False))
