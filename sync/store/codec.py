@@ -39,7 +39,7 @@ def decode(value: Any, kind: FieldType) -> FieldValue:
         return Decimal(value)
     if kind is FieldType.TAGS:
         return tuple(value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def encode_fields(fields: Mapping[str, FieldValue]) -> dict[str, Any]:

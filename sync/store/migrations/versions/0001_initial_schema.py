@@ -8,7 +8,6 @@ Create Date: 2026-11-22 10:20:23.560653
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -23,11 +22,11 @@ def upgrade() -> None:
     op.create_table(
         "activity",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("source_record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=True),
+        sa.Column("source_record_id", sa.String(), nullable=True),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("external_id", sa.String(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "detail",
@@ -42,8 +41,8 @@ def upgrade() -> None:
 
     op.create_table(
         "blocking_key",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("source_record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("key", sa.String(), nullable=False),
+        sa.Column("source_record_id", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("key", "source_record_id"),
     )
     with op.batch_alter_table("blocking_key", schema=None) as batch_op:
@@ -53,8 +52,8 @@ def upgrade() -> None:
 
     op.create_table(
         "checkpoint",
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
         sa.Column("cursor", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system", "stream"),
@@ -62,16 +61,16 @@ def upgrade() -> None:
     op.create_table(
         "conflict",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("rule", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("winner_system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
+        sa.Column("field", sa.String(), nullable=False),
+        sa.Column("rule", sa.String(), nullable=False),
+        sa.Column("winner_system", sa.String(), nullable=False),
         sa.Column(
             "winner_value",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("loser_system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("loser_system", sa.String(), nullable=False),
         sa.Column(
             "loser_value",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -86,11 +85,11 @@ def upgrade() -> None:
 
     op.create_table(
         "consent",
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("is_explicit", sa.Boolean(), nullable=False),
-        sa.Column("source_system", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("source_system", sa.String(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("customer_id", "channel"),
@@ -98,12 +97,12 @@ def upgrade() -> None:
     op.create_table(
         "consent_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source_record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("source_record_id", sa.String(), nullable=False),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("is_explicit", sa.Boolean(), nullable=False),
-        sa.Column("source_status", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("source_status", sa.String(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -115,8 +114,8 @@ def upgrade() -> None:
 
     op.create_table(
         "customer",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("entity", sa.String(), nullable=False),
         sa.Column(
             "fields",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -127,7 +126,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("organisation_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("organisation_id", sa.String(), nullable=True),
         sa.Column("is_deleted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -152,34 +151,34 @@ def upgrade() -> None:
     )
     op.create_table(
         "lease",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("holder", sa.String(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
         "match_decision",
-        sa.Column("record_a", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("record_b", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("decision", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("record_a", sa.String(), nullable=False),
+        sa.Column("record_b", sa.String(), nullable=False),
+        sa.Column("decision", sa.String(), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("record_a", "record_b"),
     )
     op.create_table(
         "pending_push",
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("system", "stream", "customer_id"),
     )
     op.create_table(
         "push_state",
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
+        sa.Column("target_id", sa.String(), nullable=True),
         sa.Column(
             "field_hashes",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -199,10 +198,10 @@ def upgrade() -> None:
     op.create_table(
         "quarantine",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
+        sa.Column("external_id", sa.String(), nullable=True),
+        sa.Column("reason", sa.String(), nullable=False),
         sa.Column(
             "payload",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -218,16 +217,16 @@ def upgrade() -> None:
     op.create_table(
         "review_item",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source_record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("candidate_customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("source_record_id", sa.String(), nullable=False),
+        sa.Column("candidate_customer_id", sa.String(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column(
             "detail",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("reason", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -245,7 +244,7 @@ def upgrade() -> None:
 
     op.create_table(
         "segment",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
         sa.Column(
             "rule",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -256,8 +255,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "segment_member",
-        sa.Column("segment", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("segment", sa.String(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("segment", "customer_id"),
     )
@@ -268,11 +267,11 @@ def upgrade() -> None:
 
     op.create_table(
         "source_record",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
+        sa.Column("external_id", sa.String(), nullable=False),
+        sa.Column("entity", sa.String(), nullable=False),
         sa.Column(
             "fields",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -289,7 +288,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("content_hash", sa.String(), nullable=False),
         sa.Column("is_deleted", sa.Boolean(), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -298,8 +297,8 @@ def upgrade() -> None:
     op.create_table(
         "sync_run",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
@@ -307,7 +306,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("error", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("sync_run", schema=None) as batch_op:
@@ -316,12 +315,12 @@ def upgrade() -> None:
     op.create_table(
         "webhook_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("previous_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("system", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("stream", sa.String(), nullable=False),
+        sa.Column("external_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("previous_id", sa.String(), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
@@ -335,16 +334,16 @@ def upgrade() -> None:
 
     op.create_table(
         "link",
-        sa.Column("source_record_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("method", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("source_record_id", sa.String(), nullable=False),
+        sa.Column("customer_id", sa.String(), nullable=False),
+        sa.Column("method", sa.String(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column(
             "detail",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],

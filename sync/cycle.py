@@ -1,0 +1,147 @@
+"""One sync cycle: pull every stream (the leader first), then push to every target, and
+record the run. This module only sequences the steps; each step lives in its own module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from connectors.base import ConnectorError
+from sync.progress import Progress
+from sync.pull import PullCounts, pull_stream
+from sync.push import PushCounts, push_stream
+from sync.runtime import Runtime, Stream
+from sync.store import journal
+
+log = structlog.get_logger("sync.cycle")
+
+
+@dataclass
+class CycleReport:
+    run_id: int
+    pulled: dict[str, PullCounts] = field(default_factory=dict)
+    pushed: dict[str, PushCounts] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, Any]:
+        """A JSON-ready summary, stored with the run and printed by ``status --json``."""
+        return {
+            "pulled": {k: _pull_counts(v) for k, v in self.pulled.items()},
+            "pushed": {k: _push_counts(v) for k, v in self.pushed.items()},
+            "errors": dict(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which streams to read and how: all from their checkpoints, or some in full or since."""
+
+    system: str | None = None
+    stream: str | None = None
+    full: bool = False
+    since: datetime | None = None
+
+    def includes(self, s: Stream) -> bool:
+        return (self.system is None or s.system == self.system) and (
+            self.stream is None or s.name == self.stream
+        )
+
+
+def run_cycle(
+    rt: Runtime,
+    selection: Selection | None = None,
+    *,
+    kind: str = "cycle",
+    progress: Progress | None = None,
+) -> CycleReport:
+    """Run one cycle; in a dry-run runtime nothing is written anywhere."""
+    selection = selection or Selection()
+    dry_run = rt.store.dry_run
+    with rt.store.transaction() as conn:
+        run_id = journal.start_run(conn, kind, rt.clock.now())
+    report = CycleReport(run_id)
+    for stream in _pull_order(rt, selection):
+        with _guard(report, stream, "pull"):
+            report.pulled[_key(stream)] = pull_stream(
+                rt, stream, full=selection.full, since=selection.since, progress=progress
+            )
+    for stream in [s for s in rt.streams if s.can_write]:
+        with _guard(report, stream, "push"):
+            report.pushed[_key(stream)] = push_stream(
+                rt, stream, dry_run=dry_run, progress=progress
+            )
+    status = "ok" if report.ok else "failed"
+    with rt.store.transaction() as conn:
+        journal.finish_run(conn, run_id, status, report.counts(), rt.clock.now(), _error(report))
+    log.info("cycle.finished", run_id=run_id, status=status, dry_run=dry_run)
+    return report
+
+
+def _key(stream: Stream) -> str:
+    return f"{stream.system}/{stream.name}"
+
+
+def _pull_order(rt: Runtime, selection: Selection) -> list[Stream]:
+    """Leader first, so records that carry its id find the record they point at."""
+    chosen = [s for s in rt.streams if selection.includes(s)]
+    return sorted(
+        chosen, key=lambda s: (s.system != rt.leader(), s.info.entity.value != "organisation")
+    )
+
+
+@contextmanager
+def _guard(report: CycleReport, stream: Stream, step: str) -> Iterator[None]:
+    """A connector failure stops that stream only; the others go on, the run is failed."""
+    try:
+        yield
+    except ConnectorError as exc:
+        report.errors[f"{step} {_key(stream)}"] = f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "cycle.stream_failed",
+            step=step,
+            system=stream.system,
+            stream=stream.name,
+            error=type(exc).__name__,
+        )
+
+
+def _error(report: CycleReport) -> str | None:
+    return "; ".join(f"{k}: {v}" for k, v in report.errors.items()) or None
+
+
+def _pull_counts(c: PullCounts) -> dict[str, Any]:
+    s = c.staged
+    return {
+        "read": s.read,
+        "new": s.new,
+        "changed": s.changed,
+        "unchanged": s.unchanged,
+        "stale": s.stale,
+        "echo": s.echo,
+        "quarantined": s.quarantined,
+        "links": dict(c.links),
+        "review": c.review,
+        "merged": c.merged,
+        "conflicts": c.conflicts,
+    }
+
+
+def _push_counts(c: PushCounts) -> dict[str, Any]:
+    return {
+        "considered": c.considered,
+        "created": c.created,
+        "updated": c.updated,
+        "failed": c.failed,
+        "fields": c.fields,
+        "write_calls": c.calls,
+        "planned": len(c.planned),
+    }

@@ -1,0 +1,91 @@
+"""What to write to one target for one customer: the diff between golden record and target.
+
+Pure: given the golden record, what the target holds (its source record), the stream's
+mapping and the creation policy, it returns the write to make, or None when the target is
+already right. Only fields that differ are written; consent is written only when the target
+states something else than the golden record, and an implied grant is never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connectors.base import Consent, ConsentStatus, WriteOp
+from sync.config.model import CreatePolicy
+from sync.mapping import StreamMap
+from sync.store.codec import comparable
+from sync.store.customers import Golden
+from sync.store.records import StoredRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    """One write and the canonical values behind it (to record push state afterwards)."""
+
+    customer_id: str
+    op: WriteOp
+    fields: dict[str, Any]
+    consent: dict[str, str]
+    target: StoredRecord | None
+
+
+def plan_write(
+    golden: Golden,
+    target: StoredRecord | None,
+    smap: StreamMap,
+    policy: CreatePolicy,
+    key_field: str | None,
+) -> PlannedWrite | None:
+    """The write that brings the target in line with the golden record, if any is needed."""
+    if golden.is_deleted or (target is not None and target.is_deleted):
+        return None
+    wanted = {f: v for f, v in golden.fields.items() if f in smap.write and v is not None}
+    consent = _consent_to_write(golden, target)
+    if target is None:
+        if not _may_create(golden, policy) or (key_field and key_field not in wanted):
+            return None
+        diff = wanted
+    else:
+        diff = {
+            f: v for f, v in wanted.items() if comparable(v) != comparable(target.fields.get(f))
+        }
+    if not diff and not consent:
+        return None
+    op = WriteOp(
+        op_id=golden.id,
+        external_id=target.external_id if target else None,
+        fields=smap.to_vendor(diff),
+        key=str(golden.fields[key_field]) if key_field and key_field in golden.fields else None,
+        consent=tuple(
+            Consent(channel=ch, status=ConsentStatus(st), at=_at(golden, ch))
+            for ch, st in consent.items()
+        ),
+    )
+    return PlannedWrite(golden.id, op, diff, consent, target)
+
+
+def _consent_to_write(golden: Golden, target: StoredRecord | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for channel, state in golden.consent.items():
+        if not state.get("is_explicit", True) and state["status"] == ConsentStatus.GRANTED:
+            continue
+        theirs = target.consent.get(channel) if target else None
+        if theirs is None or theirs.status != state["status"]:
+            out[channel] = state["status"]
+    return out
+
+
+def _may_create(golden: Golden, policy: CreatePolicy) -> bool:
+    if policy is CreatePolicy.ALWAYS:
+        return True
+    if policy is CreatePolicy.CONSENTED:
+        email = golden.consent.get("email", {})
+        return email.get("status") == ConsentStatus.GRANTED and email.get("is_explicit", True)
+    return False
+
+
+def _at(golden: Golden, channel: str) -> datetime | None:
+    raw = golden.consent.get(channel, {}).get("at")
+    return datetime.fromisoformat(raw) if raw else None

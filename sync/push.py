@@ -1,0 +1,244 @@
+"""Step 6 of a cycle: write changed customers to each target in the vendor's largest batches.
+
+Per target, the outbox is worked in chunks: plan in one transaction, write outside any
+transaction (no database lock is held across HTTP), record the results in another. A crash
+between write and record leaves the customers in the outbox; the next cycle writes again,
+and because connectors upsert by natural key, that creates no duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection
+
+from connectors.base import FailureKind, WriteOutcome, WriteResult
+from sync.plan import PlannedWrite, plan_write
+from sync.progress import Progress, Silent
+from sync.records import CanonicalRecord, ConsentStatement, record_id
+from sync.resolve import identity_keys
+from sync.runtime import Runtime, Stream
+from sync.store import customers, journal, outbox
+from sync.store import records as stored_records
+from sync.store.codec import content_hash, value_hash
+from sync.store.customers import Golden
+from sync.store.records import StoredRecord
+
+log = structlog.get_logger("sync.push")
+CHUNK = 2000
+
+
+@dataclass
+class PushCounts:
+    considered: int = 0
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    fields: int = 0
+    calls: int = 0
+    planned: list[PlannedWrite] = field(default_factory=list)
+
+
+def push_stream(
+    rt: Runtime, stream: Stream, *, dry_run: bool = False, progress: Progress | None = None
+) -> PushCounts:
+    """Work the outbox of one target; with ``dry_run`` only plan (nothing is written)."""
+    counts = PushCounts()
+    progress = progress or Silent()
+    task = f"push {stream.system}/{stream.name}"
+    progress.start(task)
+    after = ""
+    while not rt.stopping.is_set():
+        with rt.store.transaction() as conn:
+            ids = outbox.pending(conn, stream.system, stream.name, CHUNK, after)
+            writes = _plan(conn, rt, stream, ids) if ids else []
+            if not dry_run:
+                outbox.done(conn, stream.system, stream.name, _settled(ids, writes))
+        if not ids:
+            break
+        after = ids[-1]
+        counts.considered += len(ids)
+        if dry_run:
+            counts.planned += writes
+        else:
+            _send(rt, stream, writes, counts)
+        progress.advance(task, len(ids))
+    progress.finish(task)
+    return counts
+
+
+def _settled(ids: Sequence[str], writes: Sequence[PlannedWrite]) -> list[str]:
+    pending = {w.customer_id for w in writes}
+    return [i for i in ids if i not in pending]
+
+
+def _plan(conn: Connection, rt: Runtime, stream: Stream, ids: Sequence[str]) -> list[PlannedWrite]:
+    golden = customers.load_golden(conn, ids)
+    targets = _targets(conn, stream, ids)
+    key_field = _key_field(stream)
+    writes = []
+    for cid in ids:
+        if cid not in golden:
+            continue
+        planned = plan_write(
+            golden[cid], targets.get(cid), stream.map, stream.config.create, key_field
+        )
+        if planned is not None:
+            writes.append(planned)
+    return writes
+
+
+def _targets(conn: Connection, stream: Stream, ids: Sequence[str]) -> dict[str, StoredRecord]:
+    """Customer id → the record the target holds for it (the newest, if several)."""
+    prefix = record_id(stream.system, stream.name, "")
+    members = customers.records_of_customers(conn, ids)
+    wanted = {cid: [r for r in rs if r.startswith(prefix)] for cid, rs in members.items()}
+    stored = stored_records.load(conn, [r for rs in wanted.values() for r in rs])
+    out: dict[str, StoredRecord] = {}
+    for cid, rids in wanted.items():
+        live = [stored[r] for r in rids if r in stored]
+        if live:
+            out[cid] = max(live, key=lambda s: (not s.is_deleted, s.modified_at or s.id))
+    return out
+
+
+def _key_field(stream: Stream) -> str | None:
+    """The canonical field written to the vendor's natural key (e.g. email)."""
+    vendor_key = stream.info.key_field
+    return next((c for c, v in stream.map.write.items() if v == vendor_key), None)
+
+
+def _send(rt: Runtime, stream: Stream, writes: list[PlannedWrite], counts: PushCounts) -> None:
+    connector = rt.connectors[stream.system]
+    size = max(1, stream.info.write_batch_limit)
+    for start in range(0, len(writes), size):
+        if rt.stopping.is_set():
+            return  # the rest stays in the outbox for the next run
+        batch = writes[start : start + size]
+        results = connector.write(stream.name, [w.op for w in batch])
+        counts.calls += 1
+        with rt.store.transaction() as conn:
+            _record(conn, rt, stream, batch, results, rt.clock.now(), counts)
+        log.info("push.batch_sent", system=stream.system, stream=stream.name, size=len(batch))
+
+
+def _record(
+    conn: Connection,
+    rt: Runtime,
+    stream: Stream,
+    batch: Sequence[PlannedWrite],
+    results: Sequence[WriteResult],
+    now: datetime,
+    counts: PushCounts,
+) -> None:
+    by_op = {r.op_id: r for r in results}
+    states = outbox.states(conn, stream.system, stream.name, [w.customer_id for w in batch])
+    golden = customers.load_golden(conn, [w.customer_id for w in batch])
+    ok: list[tuple[PlannedWrite, WriteResult]] = []
+    retry: list[str] = []
+    failed: list[dict[str, Any]] = []
+    for write in batch:
+        result = by_op.get(write.op.op_id)
+        if result is None or result.outcome is WriteOutcome.FAILED:
+            _failure(stream, write, result, retry, failed)
+        else:
+            ok.append((write, result))
+    _remember(conn, rt, stream, ok, states, golden, now)
+    outbox.done(conn, stream.system, stream.name, [w.customer_id for w, _ in ok])
+    outbox.done(conn, stream.system, stream.name, [f["payload"]["customer_id"] for f in failed])
+    outbox.retry_later(conn, stream.system, stream.name, retry)
+    journal.quarantine(conn, failed, now)
+    counts.created += sum(r.outcome is WriteOutcome.CREATED for _, r in ok)
+    counts.updated += sum(r.outcome is WriteOutcome.UPDATED for _, r in ok)
+    counts.fields += sum(len(w.fields) for w, _ in ok)
+    counts.failed += len(failed) + len(retry)
+
+
+def _failure(
+    stream: Stream,
+    write: PlannedWrite,
+    result: WriteResult | None,
+    retry: list[str],
+    failed: list[dict[str, Any]],
+) -> None:
+    failure = result.failure if result else None
+    if failure is None or failure.kind is FailureKind.RETRYABLE:
+        retry.append(write.customer_id)
+        return
+    failed.append(
+        {
+            "system": stream.system,
+            "stream": stream.name,
+            "external_id": write.op.external_id,
+            "reason": f"push {failure.kind.value}: {failure.code}",
+            "payload": {"customer_id": write.customer_id, "fields": sorted(write.fields)},
+        }
+    )
+
+
+def _remember(
+    conn: Connection,
+    rt: Runtime,
+    stream: Stream,
+    ok: Sequence[tuple[PlannedWrite, WriteResult]],
+    states: dict[str, outbox.PushState],
+    golden: dict[str, Golden],
+    now: datetime,
+) -> None:
+    """Push state, the target's record as it now is, and a link for records we created."""
+    new_states, records, times, hashes, links = [], [], {}, {}, []
+    for write, result in ok:
+        target_id = result.external_id or (write.target.external_id if write.target else None)
+        if target_id is None:
+            continue
+        old = states.get(write.customer_id)
+        field_hashes = dict(old.field_hashes) if old else {}
+        field_hashes.update({f: value_hash(v) for f, v in write.fields.items()})
+        field_hashes.update({f"consent:{c}": value_hash(s) for c, s in write.consent.items()})
+        new_states.append(outbox.PushState(write.customer_id, target_id, field_hashes))
+        record = _as_target_now(stream, write, target_id, result, now)
+        records.append(record)
+        times[record.id] = _times(write, golden.get(write.customer_id), now)
+        hashes[record.id] = content_hash(
+            record.fields, {k: v.status for k, v in record.consent.items()}, False
+        )
+        if write.target is None or write.target.external_id != target_id:
+            links.append(customers.Link(record.id, write.customer_id, "pushed"))
+    outbox.save_states(conn, stream.system, stream.name, new_states, now)
+    stored_records.save(conn, records, times, hashes, now)
+    customers.save_links(conn, links, now)
+    stored_records.replace_keys(conn, {r.id: identity_keys(r, rt) for r in records})
+
+
+def _as_target_now(
+    stream: Stream, write: PlannedWrite, target_id: str, result: WriteResult, now: datetime
+) -> CanonicalRecord:
+    before = write.target
+    fields = {**(before.fields if before else {}), **write.fields}
+    consent = dict(before.consent) if before else {}
+    stamp = now.isoformat()
+    consent.update({c: ConsentStatement(s, stamp, True) for c, s in write.consent.items()})
+    modified = result.modified_at or (before.modified_at if before else None)
+    return CanonicalRecord(
+        id=record_id(stream.system, stream.name, target_id),
+        system=stream.system,
+        stream=stream.name,
+        external_id=target_id,
+        entity=stream.info.entity.value,
+        fields=fields,
+        consent=consent,
+        modified_at=modified,
+    )
+
+
+def _times(write: PlannedWrite, golden: Golden | None, now: datetime) -> dict[str, Any]:
+    """The target's copy of a value carries the time the value was set at its origin."""
+    times = dict(write.target.field_times) if write.target else {}
+    provenance = golden.provenance if golden else {}
+    for name in write.fields:
+        times[name] = provenance.get(name, {}).get("at") or now.isoformat()
+    return times

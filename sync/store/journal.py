@@ -1,0 +1,102 @@
+"""Bookkeeping of the engine: checkpoints, runs, quarantine and the webhook inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from sync.store.sql import upsert
+from sync.store.tables import CheckpointRow, QuarantineRow, SyncRunRow, WebhookEventRow
+
+CHECKPOINTS = CheckpointRow.__table__  # type: ignore[attr-defined]
+RUNS = SyncRunRow.__table__  # type: ignore[attr-defined]
+QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
+INBOX = WebhookEventRow.__table__  # type: ignore[attr-defined]
+
+
+def cursor_of(conn: Connection, system: str, stream: str) -> str | None:
+    query = select(CHECKPOINTS.c.cursor).where(
+        CHECKPOINTS.c.system == system, CHECKPOINTS.c.stream == stream
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def save_cursor(conn: Connection, system: str, stream: str, cursor: str, now: datetime) -> None:
+    row = {"system": system, "stream": stream, "cursor": cursor, "updated_at": now}
+    upsert(conn, CHECKPOINTS, [row], keys=["system", "stream"])
+
+
+def all_cursors(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(CHECKPOINTS)).mappings()]
+
+
+def start_run(conn: Connection, kind: str, now: datetime) -> int:
+    row = {"kind": kind, "status": "running", "started_at": now, "counts": {}}
+    key = conn.execute(RUNS.insert().values(**row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    status: str,
+    counts: Mapping[str, Any],
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    values = {"status": status, "counts": dict(counts), "finished_at": now, "error": error}
+    conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+
+
+def recent_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
+    query = select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """Keep records that could not be taken in; the reason never contains personal data."""
+    if rows:
+        conn.execute(QUARANTINE.insert(), [{**r, "created_at": now} for r in rows])
+
+
+def release_quarantined(
+    conn: Connection, system: str, stream: str, ids: Sequence[str], now: datetime
+) -> None:
+    """Mark earlier quarantine entries of records that have now been taken in as replayed."""
+    if ids:
+        conn.execute(
+            update(QUARANTINE)
+            .where(
+                QUARANTINE.c.system == system,
+                QUARANTINE.c.stream == stream,
+                QUARANTINE.c.external_id.in_(list(ids)),
+                QUARANTINE.c.replayed_at.is_(None),
+            )
+            .values(replayed_at=now)
+        )
+
+
+def store_webhook_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store deliveries once: a redelivered event id is ignored."""
+    upsert(conn, INBOX, [dict(r) for r in rows], keys=["system", "event_id"], update=[])
+
+
+def pending_webhook_events(
+    conn: Connection, system: str, stream: str, limit: int = 1000
+) -> list[dict[str, Any]]:
+    query = (
+        select(INBOX)
+        .where(INBOX.c.system == system, INBOX.c.stream == stream, INBOX.c.processed_at.is_(None))
+        .order_by(INBOX.c.id)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def mark_webhook_events(conn: Connection, ids: Sequence[int], now: datetime) -> None:
+    if ids:
+        conn.execute(update(INBOX).where(INBOX.c.id.in_(list(ids))).values(processed_at=now))
