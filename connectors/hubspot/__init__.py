@@ -1,0 +1,1 @@
+"""The HubSpot CRM connector (contacts, companies) and its local sandbox."""

@@ -153,7 +153,7 @@ def _number(raw: str) -> int | Decimal:
 
 def _date(raw: str) -> date:
     text = raw.strip()
-    if text.isdigit():
+    if _is_epoch(text):
         moment = from_epoch_ms(text)
         if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
             raise ValueError("a date must be midnight UTC")
@@ -167,7 +167,7 @@ def _date(raw: str) -> date:
 
 def _datetime(raw: str) -> datetime:
     text = raw.strip()
-    if text.isdigit():
+    if _is_epoch(text):
         return from_epoch_ms(text)
     return parse_iso8601(text).astimezone(UTC)
 
@@ -175,3 +175,8 @@ def _datetime(raw: str) -> datetime:
 def _raw_id(item: Mapping[str, Any]) -> str | None:
     raw = item.get("id")
     return str(raw) if raw is not None else None
+
+
+def _is_epoch(text: str) -> bool:
+    """Epoch milliseconds, negative before 1970 (birthdays are)."""
+    return text.removeprefix("-").isdigit()

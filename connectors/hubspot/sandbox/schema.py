@@ -167,7 +167,7 @@ def _number(prop: PropertyDef, value: str) -> str:
 
 
 def _date(prop: PropertyDef, value: str) -> date:
-    if value.isdigit():
+    if _is_epoch(value):
         moment = datetime.fromtimestamp(int(value) / 1000, tz=UTC)
         if moment.time() != datetime.min.time():
             raise InvalidValueError(
@@ -181,7 +181,7 @@ def _date(prop: PropertyDef, value: str) -> date:
 
 
 def _datetime(prop: PropertyDef, value: str) -> datetime:
-    if value.isdigit():
+    if _is_epoch(value):
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
     try:
         return parse_iso8601(value)
@@ -199,3 +199,8 @@ def _options(prop: PropertyDef, value: str) -> str:
                 message = f"{option!r} was not one of the allowed options"
                 raise InvalidValueError("INVALID_OPTION", prop.name, message)
     return value
+
+
+def _is_epoch(text: str) -> bool:
+    """Epoch milliseconds, negative before 1970 (birthdays are)."""
+    return text.removeprefix("-").isdigit()
