@@ -10,7 +10,14 @@ import importlib
 
 import typer
 
-GROUPS: tuple[str, ...] = ()
+GROUPS: tuple[str, ...] = (
+    "run",
+    "status",
+    "customer",
+    "conflicts",
+    "quarantine",
+    "config_cmd",
+)
 """Modules of :mod:`sync.cli` that register commands, in help order."""
 
 app = typer.Typer(
@@ -20,6 +27,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Sync customer data between CRM, marketing automation, ERP and shop."""
 
 
 def _register_groups() -> None:

@@ -1,0 +1,54 @@
+"""What every command needs: the configuration option, loading it, and opening a runtime,
+with bad configuration reported as every problem found and exit code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from connectors.base import ConfigurationError, ConnectorDeps
+from sync.config import ConfigError, LoadedConfig, load_config
+from sync.config.secrets import SecretNotFoundError
+from sync.registry import UnknownConnectorError
+from sync.runtime import Runtime, open_runtime
+
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = typer.Option(
+    Path("crmsync.yaml"),
+    "--config",
+    "-c",
+    envvar="CRMSYNC_CONFIG",
+    help="The configuration file.",
+)
+
+
+def load(path: Path, *, check_secrets: bool = True) -> LoadedConfig:
+    try:
+        return load_config(path, check_secrets=check_secrets)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            errors.print(str(problem), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def runtime(
+    path: Path, *, dry_run: bool = False, deps: dict[str, ConnectorDeps] | None = None
+) -> Iterator[Runtime]:
+    """Open the runtime for a command; configuration faults exit 2, the runtime is closed."""
+    loaded = load(path)
+    try:
+        rt = open_runtime(loaded, deps=deps, dry_run=dry_run)
+    except (ConfigurationError, UnknownConnectorError, SecretNotFoundError) as exc:
+        errors.print(f"{loaded.path}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        yield rt
+    finally:
+        rt.close()

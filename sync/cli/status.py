@@ -1,0 +1,54 @@
+"""``crmsync status``: last runs, totals, cursors, outbox and open work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sync import views
+from sync.cli import render
+from sync.cli.context import ConfigOption, console, runtime
+
+
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    runs: int = typer.Option(5, help="How many recent runs to show."),
+    config: Path = ConfigOption,
+) -> None:
+    """Show recent runs with their counts and errors, store totals and cursors."""
+    with runtime(config) as rt, rt.store.transaction() as conn:
+        data = views.status(conn, runs)
+    if as_json:
+        render.as_json(console, data)
+        return
+    table = Table(title="Recent runs", title_justify="left")
+    for name in ("id", "kind", "status", "started", "finished", "error"):
+        table.add_column(name)
+    for r in data["runs"]:
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            r["status"],
+            r["started_at"],
+            r["finished_at"] or "",
+            r["error"] or "",
+        )
+    console.print(table)
+    totals = Table(title="Store", title_justify="left")
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
+    for name, n in {**data["totals"], **data["records_by_system"]}.items():
+        totals.add_row(name.replace("_", " "), str(n))
+    for target, n in data["outbox"].items():
+        totals.add_row(f"waiting to push to {target}", str(n))
+    console.print(totals)
+    for c in data["cursors"]:
+        console.print(
+            f"cursor {c['system']}/{c['stream']} updated {c['updated_at']}", highlight=False
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
