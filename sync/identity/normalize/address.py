@@ -58,18 +58,35 @@ _ENGLISH_STREET_WORDS = {
     "cl": "close",
 }
 _GERMAN_STREET_WORDS = {"pl": "platz"}
+# Abbreviated endings of German compounds: "Hauptstr." and "Marktpl.".
+_STREET_ENDINGS = {"str": "strasse"}
+_GERMAN_STREET_ENDINGS = {"pl": "platz"}
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 _GERMAN_SPEAKING = frozenset({"DE", "AT", "CH", "LI", "LU"})
 _NUMERIC_POSTCODE_LENGTH = {"DE": 5, "TR": 5, "AT": 4, "CH": 4, "LI": 4, "DK": 4, "BE": 4}
 
-_NUMBER = r"\d+\s*[a-z]?(?:\s*[-/–]\s*\d+\s*[a-z]?)?"
+# A house number: "12", "12a", "12 a", "12-14", "12/3"; a letter followed by ":" or a digit
+# starts the next part instead (Turkish "No: 15 D: 4", where D is the flat).
+_LETTER = r"(?:\s*[a-z](?![a-z])(?!\s*[:.]?\s*\d))?"
+_NUMBER = rf"\d+{_LETTER}(?:\s*[-/–]\s*\d+{_LETTER})?"
+# ASCII: under IGNORECASE alone, "[a-z]" would also match the Turkish "ı" and "İ".
+_FLAGS = re.IGNORECASE | re.ASCII
+_TURKISH_I = str.maketrans({"ı": "i", "İ": "I"})
+_EDGE_PUNCTUATION = " \t,.;:-/"
+_NUMBER_ONLY = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*$", _FLAGS)
 # Turkish "No: 15" or "No:15/3", optionally followed by the flat, "D: 4" or "Daire 4".
 _TURKISH_NUMBER = re.compile(
     rf"\bno\s*[:.]?\s*(?P<number>{_NUMBER})(?:\s*,?\s*(?:d|daire)\s*[:.]?\s*(?P<flat>\d+))?",
-    re.IGNORECASE,
+    _FLAGS,
 )
-_TRAILING_NUMBER = re.compile(rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*$", re.I)
-_LEADING_NUMBER = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*,?\s+(?P<street>\D.*)$", re.I)
+_TRAILING_NUMBER = re.compile(rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*$", _FLAGS)
+# The number followed by extras such as the floor: "Hauptstr. 12, 3. OG".
+_NUMBER_THEN_EXTRAS = re.compile(
+    rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*,.*$", _FLAGS
+)
+# An English flat or unit before the house number: "Flat 3, 10 High St".
+_UNIT_PREFIX = re.compile(r"^\s*(?:flat|apartment|apt|unit|suite)\s+\w+\s*,?\s*", re.I)
+_LEADING_NUMBER = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*,?\s+(?P<street>\D.*)$", _FLAGS)
 _POSTCODE_PREFIX = re.compile(r"^(?:D|DE|A|AT|CH|TR|FL|L)\s*-\s*(?=\d)")
 _CITY_WITH_POSTCODE = re.compile(
     r"^\s*(?:[A-Z]{1,2}\s*-\s*)?(?P<postcode>\d{4,5})\s+(?P<city>\D.*)$"
@@ -93,7 +110,7 @@ def normalize_address(
     code = _country_code(country, default_country)
     if not (postcode or "").strip() and city:
         postcode, city = _split_city(city)
-    street_name, house_number = _split_street(unicodedata.normalize("NFKC", street or ""))
+    street_name, house_number = _split_street(street or "")
     return Address(
         street=_expand_street(fold(street_name), code),
         house_number=house_number,
@@ -134,14 +151,21 @@ def _split_city(city: str) -> tuple[str, str]:
 
 def _split_street(street: str) -> tuple[str, str]:
     """Separate the house number from the street name: (street name, house number)."""
+    # The dotless and dotted Turkish i are the letters whose case pair is ASCII: read them as
+    # "i" so that upper and lower case parse alike.
+    street = unicodedata.normalize("NFKC", street).translate(_TURKISH_I).strip(_EDGE_PUNCTUATION)
     turkish = _TURKISH_NUMBER.search(street)
     if turkish is not None:
         number = _compact_number(turkish["number"])
         flat = turkish["flat"]
         rest = street[: turkish.start()] + " " + street[turkish.end() :]
         return rest, f"{number}/{flat}" if flat else number
-    for pattern in (_TRAILING_NUMBER, _LEADING_NUMBER):
-        match = pattern.match(street)
+    without_unit = _UNIT_PREFIX.sub("", street)
+    number_only = _NUMBER_ONLY.match(without_unit)
+    if number_only is not None:
+        return "", _compact_number(number_only["number"])
+    for pattern in (_TRAILING_NUMBER, _NUMBER_THEN_EXTRAS, _LEADING_NUMBER):
+        match = pattern.match(without_unit)
         if match is not None:
             return match["street"], _compact_number(match["number"])
     return street, ""
@@ -153,16 +177,19 @@ def _compact_number(number: str) -> str:
 
 def _expand_street(folded: str, country: str) -> str:
     words = dict(_STREET_WORDS)
+    endings = dict(_STREET_ENDINGS)
     if country in _ENGLISH_SPEAKING:
         words.update(_ENGLISH_STREET_WORDS)
     elif country in _GERMAN_SPEAKING:
         words.update(_GERMAN_STREET_WORDS)
-    return " ".join(_expand_word(word, words) for word in folded.split())
+        endings.update(_GERMAN_STREET_ENDINGS)
+    return " ".join(_expand_word(word, words, endings) for word in folded.split())
 
 
-def _expand_word(word: str, words: dict[str, str]) -> str:
+def _expand_word(word: str, words: dict[str, str], endings: dict[str, str]) -> str:
     if word in words:
         return words[word]
-    if word.endswith("str") and len(word) > len("str"):  # "Hauptstr." -> "hauptstrasse"
-        return word[: -len("str")] + "strasse"
+    for ending, expansion in endings.items():  # "Hauptstr." -> "hauptstrasse"
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)] + expansion
     return word

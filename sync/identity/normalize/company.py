@@ -12,7 +12,8 @@ _AND = "and"
 # become "and" ("GmbH & Co. KG" -> "gmbh and co kg", "A.Ş." -> "a s", "Ltd. Şti." -> "ltd sti").
 _LEGAL_FORM_TEXTS = (
     # Germany, Austria, Switzerland
-    "gmbh", "ggmbh", "mbh", "gesmbh", "ges m b h", "gesellschaft mit beschraenkter haftung",
+    "gmbh", "g m b h", "ggmbh", "mbh", "m b h", "gesmbh", "ges m b h", "a g", "k g", "o h g",
+    "gesellschaft mit beschraenkter haftung",
     "ag", "aktiengesellschaft", "kg", "kommanditgesellschaft", "kgaa", "ohg", "gbr", "eg",
     "ug", "ug haftungsbeschraenkt", "ug hb", "se", "partg", "partg mbb", "mbb",
     "e k", "ek", "e kfm", "e kfr", "e v", "ev", "e g",

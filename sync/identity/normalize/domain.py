@@ -101,8 +101,7 @@ def _host_of(text: str) -> str | None:
     if not text:
         return None
     if not _SCHEME.match(text):
-        text = text.rpartition("@")[2] if "@" in text and "/" not in text else text
-        text = f"//{text}"
+        text = f"//{text.rpartition('@')[2]}"  # an e-mail address or a bare host
     try:
         return urlsplit(text).hostname
     except ValueError:  # e.g. an unbalanced "[" of an IPv6 literal, or a bad port

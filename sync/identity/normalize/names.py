@@ -94,7 +94,6 @@ _SURNAME_ONLY_PARTICLES = frozenset(
     {"von", "van", "vom", "zu", "zum", "zur", "ter", "ten", "der", "den", "des", "de"}
     | {"del", "della", "di", "da", "dos", "das", "du"}
 )
-_EMPTY = PersonName(first="", last="", particles="", title="")
 
 
 def normalize_person_name(first: str | None, last: str | None) -> PersonName:
@@ -102,12 +101,15 @@ def normalize_person_name(first: str | None, last: str | None) -> PersonName:
 
     "Dr. Hans-Peter" + "von Müller" gives first "hans peter", last "mueller", particles "von",
     title "dr". When only one field is filled, it is read as a full name: "Müller, Hans" as
-    last-comma-first, otherwise first names then the last name ("Ludwig van Beethoven").
+    last-comma-first, otherwise first names then the last name ("Ludwig van Beethoven"); a
+    single word stays in the field it was given in.
     A last-name field consisting only of title words ("Herr") is kept as a name.
     """
     first_words, last_words = fold(first).split(), fold(last).split()
     if not first_words or not last_words:
-        return _from_full_name((first or "") if first_words else (last or ""))
+        if first_words:
+            return _from_full_name(first or "", lone_word_is_first=True)
+        return _from_full_name(last or "", lone_word_is_first=False)
     titles: list[str] = []
     first_words = _strip_titles(first_words, titles, keep_last_word=False)
     last_words = _strip_titles(last_words, titles, keep_last_word=True)
@@ -131,15 +133,15 @@ def is_swapped(a: PersonName, b: PersonName) -> bool:
     return bool(a.first and a.last) and a.first != a.last and (a.first, a.last) == (b.last, b.first)
 
 
-def _from_full_name(raw: str) -> PersonName:
-    if not raw:
-        return _EMPTY
+def _from_full_name(raw: str, *, lone_word_is_first: bool) -> PersonName:
     if "," in raw:
         last, _, first = raw.partition(",")
         if first.strip() and last.strip():
             return normalize_person_name(first, last)
     titles: list[str] = []
     words = _strip_titles(fold(raw).split(), titles, keep_last_word=True)
+    if len(words) == 1 and lone_word_is_first:  # a first name alone ("Hans") stays one
+        return PersonName(first=words[0], last="", particles="", title=" ".join(titles))
     split_at = _surname_start(words)
     particles, last_words = _leading_particles(words[split_at:])
     return PersonName(
@@ -184,10 +186,17 @@ def _strip_titles(words: list[str], titles: list[str], *, keep_last_word: bool) 
 
 
 def _leading_title_length(words: list[str]) -> int:
-    for length in range(min(_MAX_TITLE_WORDS, len(words)), 0, -1):
-        if tuple(words[:length]) in _LEADING_TITLES:
-            return length
-    return 0
+    """Length of the longest title opening ``words``, preferring one that leaves a word.
+
+    "Dr. Phil" + "Collins" keeps the first name "phil"; "Dr. phil. Anna" drops "dr phil".
+    """
+    matches = [
+        length
+        for length in range(min(_MAX_TITLE_WORDS, len(words)), 0, -1)
+        if tuple(words[:length]) in _LEADING_TITLES
+    ]
+    leaving_a_word = [length for length in matches if length < len(words)]
+    return (leaving_a_word or matches or [0])[0]
 
 
 def _leading_particles(words: list[str]) -> tuple[list[str], list[str]]:
@@ -202,7 +211,10 @@ def _leading_particles(words: list[str]) -> tuple[list[str], list[str]]:
 
 def _trailing_first_particles(words: list[str]) -> tuple[list[str], list[str]]:
     """Move particles typed at the end of the first-name field ("Ludwig van") out of it."""
-    count = 0
-    while count < len(words) and words[len(words) - 1 - count] in _SURNAME_ONLY_PARTICLES:
-        count += 1
-    return words[: len(words) - count], words[len(words) - count :]
+    start = len(words)
+    while start > 0 and (
+        words[start - 1] in _SURNAME_ONLY_PARTICLES
+        or (words[start - 1] == "und" and start > 1 and words[start - 2] in _PARTICLES)
+    ):
+        start -= 1
+    return words[:start], words[start:]
