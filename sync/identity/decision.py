@@ -15,7 +15,7 @@ import numpy as np
 
 from sync.identity.compare import Comparison
 from sync.identity.profile import SourceRef
-from sync.identity.settings import MatchSettings, Rule
+from sync.identity.settings import ExtraKind, MatchSettings, Rule
 from sync.identity.table import ProfileTable
 
 NO_RULE = -1
@@ -39,6 +39,9 @@ class Veto(StrEnum):
     SAME_CRM = "same_crm"
     ID_CONFLICT = "id_conflict"
     KEPT_APART = "kept_apart"
+    DISAGREEMENT = "disagreement"
+    """Both records state a field that must agree for one person (first name, birthday) and
+    the values clearly differ: household members sharing a mailbox, namesakes."""
     WEAK_CLUSTER = "weak_cluster"
     """The pair would merge, but its records' clusters do not agree enough to join."""
 
@@ -128,10 +131,13 @@ def vetoes(
     table: ProfileTable,
     i: np.ndarray,
     j: np.ndarray,
+    disagreement: np.ndarray,
     kept_apart: Collection[frozenset[str]] = (),
 ) -> np.ndarray:
-    """Index into ``VETOES`` per pair: same-CRM records, conflicting ids, operator splits."""
+    """Index into ``VETOES`` per pair: same-CRM records, conflicting ids, operator splits,
+    and (where no rule matched) clear disagreement on a must-agree field."""
     out = np.zeros(len(i), dtype=np.int8)
+    out[disagreement] = VETOES.index(Veto.DISAGREEMENT)
     for claims in table.claims.values():
         a, b = claims.codes[i], claims.codes[j]
         out[(a >= 0) & (b >= 0) & (a != b)] = VETOES.index(Veto.ID_CONFLICT)
@@ -158,6 +164,31 @@ def _split_codes(table: ProfileTable, kept_apart: Collection[frozenset[str]]) ->
     return np.asarray([a * n + b for a, b in rows if a != b], dtype=np.int64)
 
 
+def disagreements(
+    levels: np.ndarray,
+    comparisons: tuple[Comparison, ...],
+    rules: np.ndarray,
+    settings: MatchSettings,
+) -> np.ndarray:
+    """Pairs without a rule match whose must-agree fields sit at the 'different' level, unless
+    a personal identifier (birthday, an id column) agrees: that outweighs a changed first name.
+    """
+    found = np.zeros(len(levels), dtype=bool)
+    for name in settings.must_agree:
+        found |= _levels_of(levels, comparisons, name) == 0
+    for name in personal_identifiers(settings):
+        index = level_index(comparisons, name)
+        if index is not None:
+            found &= levels[:, index] < comparisons[index].exact_level - 1
+    return found & (rules == NO_RULE)
+
+
+def personal_identifiers(settings: MatchSettings) -> tuple[str, ...]:
+    """Comparisons that tell two people apart even within one household."""
+    extras = (n for n, kind in settings.extras if kind in (ExtraKind.ID, ExtraKind.DATE))
+    return ("birthday", *extras)
+
+
 def outcomes(
     weights: np.ndarray, rules: np.ndarray, veto: np.ndarray, settings: MatchSettings
 ) -> np.ndarray:
@@ -166,7 +197,10 @@ def outcomes(
     out[weights >= settings.thresholds.review_weight] = REVIEW
     out[(weights >= settings.thresholds.merge_weight) | (rules != NO_RULE)] = MERGE
     would_merge = out == MERGE
-    out[would_merge & (veto == VETOES.index(Veto.ID_CONFLICT))] = REVIEW
+    review_instead = (veto == VETOES.index(Veto.ID_CONFLICT)) | (
+        veto == VETOES.index(Veto.DISAGREEMENT)
+    )
+    out[would_merge & review_instead] = REVIEW
     out[would_merge & (veto == VETOES.index(Veto.SAME_CRM))] = CRM_DUPLICATE
     out[veto == VETOES.index(Veto.KEPT_APART)] = APART
     return out

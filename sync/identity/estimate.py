@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from sync.identity.compare import Comparison, compare_pairs
 from sync.identity.model import ComparisonWeights, MatchModel, log2_odds
+from sync.identity.priors import MIN_RECORDS_TO_FIT, prior_m, prior_model
 from sync.identity.settings import MatchSettings
 from sync.identity.table import ProfileTable
 
@@ -57,10 +59,10 @@ def em(
 ) -> tuple[list[np.ndarray], float, int, bool]:
     """Expectation–maximisation of m and the match share over distinct level patterns.
 
-    u stays fixed (it is known from random pairs); m starts high on the best levels. Returns
+    u stays fixed (it is known from random pairs); m starts from the priors. Returns
     m, match share, iterations run and whether the largest m change fell below 1e-5.
     """
-    m = [_initial_m(size) for size in sizes]
+    m = [prior_m(size) for size in sizes]
     share = 0.1
     log_u = _pattern_log(patterns, [np.log(x) for x in u])
     for iteration in range(1, iterations + 1):
@@ -119,7 +121,12 @@ def fit_model(
     comparisons: tuple[Comparison, ...],
     settings: MatchSettings,
 ) -> MatchModel:
-    """Fit m, u, term frequencies and prior on ``table`` and its blocked pairs' ``levels``."""
+    """Fit m, u, term frequencies and prior on ``table`` and its blocked pairs' ``levels``.
+
+    A table of fewer than ``MIN_RECORDS_TO_FIT`` records gets the prior model instead.
+    """
+    if len(table) < MIN_RECORDS_TO_FIT:
+        return _with_overrides(prior_model(comparisons, len(table)), settings)
     u = estimate_u(table, comparisons, settings)
     sample = _sample_rows(len(levels), settings.em_sample_pairs, settings.seed)
     patterns, counts = distinct_patterns(levels[sample])
@@ -153,6 +160,18 @@ def _weights(
     return ComparisonWeights(
         comparison.name, comparison.levels, m_values, u_values, comparison.tf_column, tf, floor
     )
+
+
+def _with_overrides(model: MatchModel, settings: MatchSettings) -> MatchModel:
+    comparisons = []
+    for weights in model.comparisons:
+        override = settings.override_for(weights.name)
+        if override:
+            weights = dataclasses.replace(
+                weights, m=override.m or weights.m, u=override.u or weights.u
+            )
+        comparisons.append(weights)
+    return dataclasses.replace(model, comparisons=tuple(comparisons))
 
 
 def _sample_rows(total: int, limit: int, seed: int) -> np.ndarray:

@@ -128,14 +128,10 @@ def _fold(raw: str) -> str | None:
     return nz.fold(raw) or None
 
 
-def _domain(website: str | None, email: str | None) -> str | None:
-    """The organisation's web domain: the website's, else a non-freemail e-mail domain."""
-    if website:
-        return nz.normalize_domain(website)
-    if email:
-        domain = nz.email_parts(email)[1]
-        return None if nz.is_freemail_domain(domain) else domain
-    return None
+def _domain(website: str | None) -> str | None:
+    """The web domain of the record's website. Not taken from the e-mail address: that would
+    count one piece of evidence twice."""
+    return nz.normalize_domain(website) if website else None
 
 
 def _extra_value(kind: ExtraKind, raw: str | None) -> str | None:
@@ -178,7 +174,7 @@ def build_profile(
         country=address.country or None,
         birthday=normalize_birthday(_clean(values.get("birthday"))),
         company=_company(company_raw) if company_raw else None,
-        domain=_domain(_clean(values.get("website")), email),
+        domain=_domain(_clean(values.get("website"))),
         external_ids=_external_ids(values),
         extras=tuple(
             (name, _extra_value(kind, values.get(name))) for name, kind in settings.extras

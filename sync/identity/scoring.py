@@ -71,7 +71,8 @@ def score_pairs(
     weights = model.prior_log2_odds + contributions(model, table, levels, i).sum(axis=1)
     crm_id, shared_id = identity_flags(table, i, j)
     rules = dc.first_rules(levels, comparisons, (crm_id, shared_id), settings)
-    vetoes = dc.vetoes(table, i, j, kept_apart)
+    disagreement = dc.disagreements(levels, comparisons, rules, settings)
+    vetoes = dc.vetoes(table, i, j, disagreement, kept_apart)
     outcomes = dc.outcomes(weights, rules, vetoes, settings)
     return ScoredPairs(i, j, levels, weights.astype(np.float32), rules, vetoes, outcomes)
 
