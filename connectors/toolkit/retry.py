@@ -26,7 +26,7 @@ class RetryableFault(Exception):
         self.hint_s = hint_s
 
 
-_backoff = tenacity.wait_exponential_jitter(initial=0.5, max=30.0, jitter=0.5)
+_backoff = tenacity.wait_exponential(multiplier=0.5, max=30.0) + tenacity.wait_random(0, 0.5)
 
 
 def _wait(state: tenacity.RetryCallState) -> float:

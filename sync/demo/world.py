@@ -1,0 +1,86 @@
+"""A running world of vendor sandboxes on loopback and a configuration that points at them.
+
+Used by ``crmsync demo``, the end-to-end tests and the benchmarks: every system of a template
+configuration gets the sandbox of its kind (found through the ``crmsync.sandboxes`` entry
+points), served on a free loopback port; the configuration is written again with the
+sandboxes' URLs and options, and their credentials go into environment variables, exactly as
+real secrets would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from connectors.base import SANDBOX_ENTRY_POINT_GROUP, Clock
+from connectors.toolkit.sandbox import Sandbox, SandboxFactory, SandboxServer
+from sync.config.secrets import is_reference
+
+DEMO_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+
+
+@dataclass
+class World:
+    """Sandboxes by system name, their servers, the written config and its secrets."""
+
+    config_path: Path
+    sandboxes: dict[str, Sandbox]
+    servers: dict[str, SandboxServer]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+def sandbox_factory(kind: str) -> SandboxFactory:
+    (entry,) = entry_points(group=SANDBOX_ENTRY_POINT_GROUP, name=kind)
+    factory: SandboxFactory = entry.load()
+    return factory
+
+
+def start_world(
+    directory: Path,
+    *,
+    store_url: str,
+    template: Path = DEMO_TEMPLATE,
+    clock: Clock | None = None,
+    sandbox_options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> World:
+    """Start one sandbox per configured system and write ``directory/crmsync.yaml``.
+
+    ``sandbox_options`` passes keyword arguments to a system's sandbox factory (limits, lag).
+    """
+    yaml = YAML(typ="rt")
+    document = yaml.load(template.read_text(encoding="utf-8"))
+    world = World(directory / "crmsync.yaml", {}, {})
+    for name, system in document["systems"].items():
+        kwargs = dict((sandbox_options or {}).get(name, {}))
+        if clock is not None:
+            kwargs["clock"] = clock
+        sandbox = sandbox_factory(system["kind"])(**kwargs)
+        server = SandboxServer(sandbox.app).start()
+        world.sandboxes[name], world.servers[name] = sandbox, server
+        settings = sandbox.settings(name, server.base_url)
+        system["base_url"] = server.base_url
+        system.setdefault("options", {}).update(dict(settings.options))
+        world.env.update(_secrets(system.get("credentials", {}), settings.credentials))
+    document["store"]["url"] = store_url
+    directory.mkdir(parents=True, exist_ok=True)
+    with world.config_path.open("w", encoding="utf-8") as out:
+        yaml.dump(document, out)
+    return world
+
+
+def _secrets(refs: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, str]:
+    """Environment variable → value for each ``${VAR}`` credential the sandbox provides."""
+    out = {}
+    for key, ref in refs.items():
+        if is_reference(ref) and not ref.startswith("${file:") and key in values:
+            out[ref[2:-1]] = values[key].reveal()
+    return out
