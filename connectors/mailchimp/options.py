@@ -1,0 +1,68 @@
+"""The Mailchimp connector's configuration: its options, API key and data-centre base URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.base import ConfigurationError, ConnectorSettings, Secret
+
+MAX_PAGE_SIZE = 1000
+MAX_CONNECTIONS = 10
+"""Mailchimp allows 10 simultaneous connections per API key; more are refused with 429."""
+
+
+class _OptionsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    list_id: str = Field(min_length=1)
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    max_connections: int = Field(default=MAX_CONNECTIONS, ge=1, le=MAX_CONNECTIONS)
+    double_opt_in: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MailchimpOptions:
+    """Validated options.
+
+    ``double_opt_in``: when a member who unsubscribed or bounced is granted consent again,
+    Mailchimp refuses ``subscribed`` ("Member In Compliance State"); with True we write
+    ``pending`` instead so Mailchimp sends a confirmation mail, with False the write fails.
+    """
+
+    list_id: str
+    page_size: int = MAX_PAGE_SIZE
+    max_connections: int = MAX_CONNECTIONS
+    double_opt_in: bool = True
+
+
+def parse_options(raw: Mapping[str, Any]) -> MailchimpOptions:
+    """Options from the configuration; one :class:`ConfigurationError` lists every problem."""
+    try:
+        model = _OptionsModel.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError(f"mailchimp: {problems}") from None
+    return MailchimpOptions(**model.model_dump())
+
+
+def api_key(settings: ConnectorSettings) -> Secret:
+    key = settings.credentials.get("api_key")
+    if key is None or not key.reveal():
+        raise ConfigurationError("mailchimp: credentials.api_key is required")
+    return key
+
+
+def base_url(settings: ConnectorSettings, key: Secret) -> str:
+    """``settings.base_url`` when set, else the data centre named by the key's ``-us6`` suffix."""
+    if settings.base_url:
+        return settings.base_url.rstrip("/")
+    _, dash, centre = key.reveal().rpartition("-")
+    if not dash or not centre.isalnum():
+        raise ConfigurationError("mailchimp: the API key names no data centre (…-us6)")
+    return f"https://{centre}.api.mailchimp.com/3.0"

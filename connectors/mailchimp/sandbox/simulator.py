@@ -1,0 +1,168 @@
+"""The Mailchimp sandbox: one account with one audience, and the controls tests and the demo use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from connectors.base import Clock, ConnectorSettings, Role, Secret, SystemClock, WebhookRequest
+from connectors.mailchimp.sandbox.app import build_app
+from connectors.mailchimp.sandbox.http import ApiGate, ConnectionGauge
+from connectors.mailchimp.sandbox.member import Member, subscriber_hash
+from connectors.mailchimp.sandbox.merge import default_merge_fields
+from connectors.mailchimp.sandbox.seed import member_from_seed
+from connectors.mailchimp.sandbox.state import Audience, MemberInput
+from connectors.mailchimp.sandbox.webhooks import Source, WebhookDelivery
+from connectors.toolkit.sandbox import ASGIApp, Fault, FaultInjector, SeedPerson
+
+API_KEY = "5f4dcc3b5aa765d61d8327deb882cf99-us6"
+LIST_ID = "a1b2c3d4e5"
+WEBHOOK_SECRET = "sandbox-webhook-secret"
+MALFORMED_BIRTHDAY = "13/45"
+
+
+class MailchimpSandbox:
+    """Implements :class:`connectors.toolkit.sandbox.Sandbox` for Mailchimp list members."""
+
+    kind = "mailchimp"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        max_connections: int,
+        api_key: str,
+        list_id: str,
+        webhook_secret: str,
+        wrap_app: Callable[[ASGIApp], ASGIApp] | None,
+    ) -> None:
+        self.api_key = api_key
+        self.list_id = list_id
+        self.webhook_secret = webhook_secret
+        self.audience = Audience(list_id, "crmsync sandbox audience", clock, default_merge_fields())
+        self.connections = ConnectionGauge(max_connections)
+        inner: ASGIApp = ApiGate(build_app(self.audience), api_key=api_key, gauge=self.connections)
+        if wrap_app is not None:
+            inner = wrap_app(inner)
+        self._faults = FaultInjector(inner)
+        self.app: ASGIApp = self._faults
+
+    # --- the Sandbox protocol -----------------------------------------------------------------
+
+    def settings(self, name: str, base_url: str) -> ConnectorSettings:
+        return ConnectorSettings(
+            name=name,
+            role=Role.MA,
+            base_url=base_url.rstrip("/") + "/3.0",
+            credentials={
+                "api_key": Secret(self.api_key),
+                "webhook_secret": Secret(self.webhook_secret),
+            },
+            options={"list_id": self.list_id},
+        )
+
+    def seed(self, people: Sequence[SeedPerson]) -> list[str]:
+        """Members as Mailchimp holds them, with ``last_changed`` from ``modified_at``."""
+        tags = {f.tag for f in self.audience.merge_fields()}
+        now = self.audience.now()
+        members = [
+            member_from_seed(
+                person,
+                now=now,
+                web_id=self.audience.new_web_id(),
+                tag_id=self.audience.tag_id,
+                merge_tags=tags,
+            )
+            for person in people
+        ]
+        self.audience.store(members)
+        return [m.id for m in members]
+
+    def inject(self, fault: Fault) -> None:
+        self._faults.add(fault)
+
+    def add_malformed(self, stream: str) -> str:
+        """A member whose birthday is no date (legacy data Mailchimp still returns)."""
+        if stream != "members":
+            raise ValueError(f"the Mailchimp sandbox has no stream {stream!r}")
+        email = f"malformed-{self.audience.new_web_id()}@example.net"
+        member = Member(
+            id=subscriber_hash(email),
+            email_address=email,
+            status="subscribed",
+            last_changed=self.audience.now(),
+            web_id=self.audience.new_web_id(),
+            merge_fields={"BIRTHDAY": MALFORMED_BIRTHDAY},
+        )
+        self.audience.store([member])
+        return member.id
+
+    def write_calls(self) -> int:
+        return self.connections.writes
+
+    # --- helpers for tests and the demo -------------------------------------------------------
+
+    def member(self, key: str) -> Member:
+        """A copy of a member's state by hash or address (raises ApiError 404 if unknown)."""
+        return self.audience.member(key)
+
+    def edit_member(
+        self,
+        key: str,
+        *,
+        source: Source = "admin",
+        status: str | None = None,
+        merge_fields: Mapping[str, Any] | None = None,
+        new_email: str | None = None,
+    ) -> dict[str, Any]:
+        """Change a member as a subscriber (``user``) or an admin in Mailchimp's UI would.
+
+        ``last_changed`` moves and the webhook deliveries are queued (see :meth:`deliveries`).
+        """
+        given = MemberInput(
+            email_address=new_email,
+            status=status,
+            merge_fields=dict(merge_fields) if merge_fields is not None else None,
+        )
+        return self.audience.edit(key, given, source)
+
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Take the webhook deliveries queued since the last call, oldest first."""
+        taken: list[WebhookDelivery] = []
+        while self.audience.deliveries:
+            taken.append(self.audience.deliveries.popleft())
+        return taken
+
+    def webhook_request(
+        self,
+        delivery: WebhookDelivery,
+        url: str = "https://crmsync.example/webhooks/mailchimp",
+        *,
+        secret: str | None = None,
+        received_at: datetime | None = None,
+    ) -> WebhookRequest:
+        """``delivery`` as our receiver gets it, with the sandbox's secret unless another given."""
+        return delivery.request(
+            url, secret=self.webhook_secret if secret is None else secret, received_at=received_at
+        )
+
+
+def create_sandbox(
+    *,
+    clock: Clock | None = None,
+    max_connections: int = 10,
+    api_key: str = API_KEY,
+    list_id: str = LIST_ID,
+    webhook_secret: str = WEBHOOK_SECRET,
+    wrap_app: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> MailchimpSandbox:
+    """A fresh sandbox; ``wrap_app`` lets a test observe every request inside fault injection."""
+    return MailchimpSandbox(
+        clock=clock or SystemClock(),
+        max_connections=max_connections,
+        api_key=api_key,
+        list_id=list_id,
+        webhook_secret=webhook_secret,
+        wrap_app=wrap_app,
+    )
