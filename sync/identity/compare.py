@@ -7,11 +7,13 @@ agreement, the top level being an exact match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from sync.identity import features as ft
 from sync.identity import similarity as sim
 from sync.identity.features import email_local, kolner, phone_tail, transposed_date
 from sync.identity.settings import ExtraKind, MatchSettings
@@ -48,7 +50,8 @@ def _grade(mask: np.ndarray, conditions: list[np.ndarray]) -> np.ndarray:
     return levels
 
 
-NAME_LEVELS = ("different", "similar", "phonetic", "close", "exact")
+NAME_LEVELS = ("different", "weak", "similar", "phonetic", "close", "exact")
+CLOSE_NAME = NAME_LEVELS.index("close")
 
 
 def _name_conditions(
@@ -60,7 +63,12 @@ def _name_conditions(
     jw = sim.jaro_winkler(column, a, b)
     phonetic = sim.same_across(table.derived(left, kolner), table.derived(right, kolner), i, j)
     subset = sim.token_subset(column, a, b)
-    conditions = [jw >= 0.80, phonetic & (jw >= 0.6), (jw >= 0.92) | subset, a == b]
+    # "weak" keeps short forms and heavy typos (Benny/Benjamin, Hans/Johannes) apart from a
+    # different name: only a clearly different first name vetoes an automatic merge.
+    weak = (jw >= 0.70) | sim.same_across(
+        table.derived(left, ft.head3), table.derived(right, ft.head3), i, j
+    )
+    conditions = [weak, jw >= 0.80, phonetic & (jw >= 0.6), (jw >= 0.92) | subset, a == b]
     return sim.both_present(a, b), conditions
 
 
@@ -75,12 +83,12 @@ def name_levels(table: ProfileTable, i: np.ndarray, j: np.ndarray) -> tuple[np.n
     # A swap counts only where both names agree crosswise; it is capped below exact because
     # a swap is itself a (mild) data-entry error.
     is_swap = (
-        (swap_first >= 3)
-        & (swap_last >= 3)
+        (swap_first >= CLOSE_NAME)
+        & (swap_last >= CLOSE_NAME)
         & (swap_first.astype(np.int16) + swap_last > direct_first.astype(np.int16) + direct_last)
     )
-    direct_first[is_swap] = 3
-    direct_last[is_swap] = 3
+    direct_first[is_swap] = CLOSE_NAME
+    direct_last[is_swap] = CLOSE_NAME
     return direct_first, direct_last
 
 
@@ -95,9 +103,28 @@ def _last_name(table: ProfileTable, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 def _email(table: ProfileTable, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     column = table.column("email")
     a, b = sim.coded_pairs(column, i, j)
-    local = sim.same_derived(table.derived("email", email_local), i, j)
+    local = sim.same_derived(table.derived("email", email_local), i, j) & (a != b)
     close = sim.jaro_winkler(column, a, b) >= 0.94
-    return _grade(sim.both_present(a, b), [close, local, a == b])
+    levels = _grade(sim.both_present(a, b), [close, local, a == b])
+    # A shared or similar local part spelt from the names ("peter.mueller@…", "p.mueller82")
+    # repeats what the name comparisons already counted, and namesakes share it: no evidence.
+    shared = np.flatnonzero(local | (close & (a != b)))
+    named = [_local_is_name(table, int(i[k])) or _local_is_name(table, int(j[k])) for k in shared]
+    levels[shared[np.asarray(named, dtype=bool)]] = NULL
+    return levels
+
+
+def _loose(text: str) -> str:
+    """Drop the e of transliterated umlauts: "suekrue" (Şükrü) spells "sukru" in a mailbox."""
+    return re.sub(r"(?<=[aou])e", "", text)
+
+
+def _local_is_name(table: ProfileTable, row: int) -> bool:
+    email, first, last = (table.column(c).value(row) for c in ("email", "first_name", "last_name"))
+    local = _loose(re.sub(r"[^a-z]", "", email_local(email or "") or ""))
+    f, la = _loose((first or "").replace(" ", "")), _loose((last or "").replace(" ", ""))
+    forms = {f + la, la + f, f[:1] + la, la + f[:1], f + la[:1], f, la}
+    return local in forms - {""}
 
 
 def _phone(table: ProfileTable, i: np.ndarray, j: np.ndarray) -> np.ndarray:

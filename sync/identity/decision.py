@@ -13,12 +13,16 @@ from enum import StrEnum
 
 import numpy as np
 
-from sync.identity.compare import Comparison
+from sync.identity.compare import NAME_LEVELS, Comparison
 from sync.identity.profile import SourceRef
 from sync.identity.settings import ExtraKind, MatchSettings, Rule
 from sync.identity.table import ProfileTable
 
 NO_RULE = -1
+EMAIL_EXACT = 3
+PHONE_EXACT = 2
+CLOSE_NAME = NAME_LEVELS.index("close")
+PHONETIC_NAME = NAME_LEVELS.index("phonetic")
 
 
 class Outcome(StrEnum):
@@ -101,10 +105,10 @@ def rule_hits(
     first = _levels_of(levels, comparisons, "first_name")
     if rule is Rule.EMAIL:
         # A shared family mailbox is not one person: the first names must not disagree.
-        return (_levels_of(levels, comparisons, "email") == 3) & (first != 0)
+        return (_levels_of(levels, comparisons, "email") == EMAIL_EXACT) & (first != 0)
     last = _levels_of(levels, comparisons, "last_name")
     phone = _levels_of(levels, comparisons, "phone")
-    return (phone == 2) & (last >= 3) & ((first >= 2) | (first < 0))
+    return (phone == PHONE_EXACT) & (last >= CLOSE_NAME) & ((first >= PHONETIC_NAME) | (first < 0))
 
 
 def _levels_of(levels: np.ndarray, comparisons: tuple[Comparison, ...], name: str) -> np.ndarray:

@@ -7,13 +7,24 @@ import math
 
 import numpy as np
 
+from sync.identity.blocking import BlockingKey, key_codes, keys_for, pairs_within_groups
 from sync.identity.compare import Comparison, compare_pairs
 from sync.identity.model import ComparisonWeights, MatchModel, log2_odds
 from sync.identity.priors import MIN_RECORDS_TO_FIT, prior_m, prior_model
-from sync.identity.settings import MatchSettings
+from sync.identity.settings import ExtraKind, MatchSettings
 from sync.identity.table import ProfileTable
 
 SMOOTHING = 1e-6
+MIN_SESSION_PAIRS = 50
+M_FLOOR = 2e-3
+TRAINING_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("e", ("email",)),
+    ("p", ("phone",)),
+    ("n", ("first_name", "last_name")),
+    ("fb", ("first_name", "birthday")),
+    ("lp", ("last_name", "postcode")),
+    ("bp", ("birthday", "postcode")),
+)
 TF_TOP_VALUES = 5_000
 
 
@@ -56,32 +67,34 @@ def em(
     u: list[np.ndarray],
     sizes: list[int],
     iterations: int,
+    m_start: list[np.ndarray] | None = None,
+    fit_m: bool = True,
 ) -> tuple[list[np.ndarray], float, int, bool]:
     """Expectation–maximisation of m and the match share over distinct level patterns.
 
-    u stays fixed (it is known from random pairs); m starts from the priors. Returns
-    m, match share, iterations run and whether the largest m change fell below 1e-5.
+    u stays fixed (it is known from random pairs); m starts from ``m_start`` or the priors and
+    is kept fixed when ``fit_m`` is false (then only the match share is estimated). Returns m,
+    match share, iterations run and whether the largest change fell below 1e-5.
     """
-    m = [prior_m(size) for size in sizes]
+    m = m_start or [prior_m(size) for size in sizes]
     share = 0.1
     log_u = _pattern_log(patterns, [np.log(x) for x in u])
     for iteration in range(1, iterations + 1):
         log_m = _pattern_log(patterns, [np.log(x) for x in m])
         log_ratio = np.clip(log_m - log_u + math.log(share / (1.0 - share)), -700, 700)
-        posterior = 1.0 / (1.0 + np.exp(-log_ratio))
-        weights = counts * posterior
-        new_m = [level_shares(patterns[:, c], sizes[c], weights) for c in range(len(sizes))]
-        share = float(np.clip(weights.sum() / counts.sum(), 1e-6, 1 - 1e-6))
-        change = max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))
-        m = new_m
+        weights = counts / (1.0 + np.exp(-log_ratio))
+        new_share = float(np.clip(weights.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        change = abs(new_share - share)
+        share = new_share
+        if fit_m:
+            new_m = [level_shares(patterns[:, c], sizes[c], weights) for c in range(len(sizes))]
+            change = max(
+                change, *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))
+            )
+            m = new_m
         if change < 1e-5:
             return m, share, iteration, True
     return m, share, iterations, False
-
-
-def _initial_m(size: int) -> np.ndarray:
-    raw = np.array([0.5 ** (size - 1 - level) for level in range(size)])
-    return raw / raw.sum()
 
 
 def _pattern_log(patterns: np.ndarray, log_tables: list[np.ndarray]) -> np.ndarray:
@@ -115,27 +128,84 @@ def term_frequencies(
     return listed, floor
 
 
+def training_sessions(settings: MatchSettings) -> tuple[tuple[BlockingKey, frozenset[str]], ...]:
+    """Blocking keys EM trains on, each with the comparisons its key makes agree by design.
+
+    Within pairs sharing a key, the key's own fields say nothing about matching (they agree
+    for all), so they are left out of that session; every other comparison learns its m there.
+    """
+    by_name = {key.name: key for key in keys_for(settings)}
+    sessions = [(by_name[name], frozenset(fields)) for name, fields in TRAINING_KEYS]
+    sessions += [
+        (by_name[f"x:{name}"], frozenset({name}))
+        for name, kind in settings.extras
+        if f"x:{name}" in by_name and kind is ExtraKind.ID
+    ]
+    return tuple(sessions)
+
+
+def train_m(
+    table: ProfileTable,
+    comparisons: tuple[Comparison, ...],
+    u: list[np.ndarray],
+    settings: MatchSettings,
+) -> tuple[list[np.ndarray], int, bool]:
+    """m per comparison: the mean over the sessions that could estimate it (priors if none)."""
+    sizes = [len(c.levels) for c in comparisons]
+    names = [c.name for c in comparisons]
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    iterations, converged = 0, True
+    for key, excluded in training_sessions(settings):
+        codes = pairs_within_groups(key_codes(table, key), settings.block_cap)
+        codes = codes[_sample_rows(len(codes), settings.em_sample_pairs, settings.seed)]
+        if len(codes) < MIN_SESSION_PAIRS:
+            continue
+        i, j = (codes // len(table)).astype(np.int32), (codes % len(table)).astype(np.int32)
+        levels = compare_pairs(table, i, j, comparisons)
+        skip = [c for c, name in enumerate(names) if name in excluded]
+        levels[:, skip] = -1
+        patterns, counts = distinct_patterns(levels)
+        m, _, ran, done = em(patterns, counts, u, sizes, settings.em_iterations)
+        iterations, converged = iterations + ran, converged and done
+        for c in range(len(comparisons)):
+            if c not in skip:
+                estimates[c].append(m[c])
+    m_values = [
+        _floored(np.mean(found, axis=0)) if found else prior_m(size)
+        for found, size in zip(estimates, sizes, strict=True)
+    ]
+    return m_values, iterations, converged
+
+
+def _floored(m: np.ndarray) -> np.ndarray:
+    """No level is impossible among matches: a level EM saw no match at gets ``M_FLOOR``."""
+    floored = np.maximum(m, M_FLOOR)
+    return floored / floored.sum()
+
+
 def fit_model(
     table: ProfileTable,
     levels: np.ndarray,
     comparisons: tuple[Comparison, ...],
     settings: MatchSettings,
 ) -> MatchModel:
-    """Fit m, u, term frequencies and prior on ``table`` and its blocked pairs' ``levels``.
+    """Fit u (random pairs), m (EM per training key), term frequencies and the prior.
 
-    A table of fewer than ``MIN_RECORDS_TO_FIT`` records gets the prior model instead.
+    The prior comes from the match share among the candidate pairs (``levels``), estimated by
+    EM with m and u fixed. A table of fewer than ``MIN_RECORDS_TO_FIT`` records gets the
+    prior model instead.
     """
     if len(table) < MIN_RECORDS_TO_FIT:
         return _with_overrides(prior_model(comparisons, len(table)), settings)
     u = estimate_u(table, comparisons, settings)
+    m, iterations, converged = train_m(table, comparisons, u, settings)
     sample = _sample_rows(len(levels), settings.em_sample_pairs, settings.seed)
     patterns, counts = distinct_patterns(levels[sample])
     sizes = [len(c.levels) for c in comparisons]
-    m, share, iterations, converged = em(patterns, counts, u, sizes, settings.em_iterations)
+    _, share, _, _ = em(patterns, counts, u, sizes, settings.em_iterations, m, fit_m=False)
     n = len(table)
-    all_pairs = max(n * (n - 1) / 2, 1.0)
     expected_matches = max(share * len(levels), 1.0)
-    prior = min(expected_matches / all_pairs, 0.5)
+    prior = min(expected_matches / max(n * (n - 1) / 2, 1.0), 0.5)
     weights = tuple(
         _weights(table, comparison, m[c], u[c], settings)
         for c, comparison in enumerate(comparisons)

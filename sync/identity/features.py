@@ -25,6 +25,11 @@ def initial(name: str) -> str | None:
     return name[:1] or None
 
 
+def head3(name: str) -> str | None:
+    """The first three letters of a name of four or more: 'ben' of 'benny' and 'benjamin'."""
+    return name[:3] if len(name) >= 4 else None
+
+
 def surname_head(name: str) -> str | None:
     """The first word of a (possibly double) surname: 'yilmaz' of 'yilmaz schmidt'."""
     words = name.split()
