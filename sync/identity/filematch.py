@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import multiprocessing
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from sync.identity import decision as dc
 from sync.identity.batch import Resolved, resolve_table
 from sync.identity.filemapping import KNOWN_FIELDS, FileJob, MappingError, SourceFile
 from sync.identity.model import MatchModel, probability
-from sync.identity.profile import SourceRef, build_profile
+from sync.identity.profile import Profile, SourceRef, build_profile
 from sync.identity.settings import MatchSettings
 from sync.identity.table import ProfileTable, TableBuilder
 
 CSV_FIELD_LIMIT = 1 << 20
+CHUNK_ROWS = 10_000
 PAIR_COLUMNS: tuple[str, ...] = ("left_system", "left_id", "right_system", "right_id")
 PAIR_COLUMNS += ("outcome", "rule", "veto", "match_weight", "match_probability")
 
@@ -67,14 +69,41 @@ def _rows(source: SourceFile) -> Iterator[tuple[str, dict[str, str | None]]]:
         raise MappingError(f"cannot read input of system {source.system}") from error
 
 
-def read_table(job: FileJob, settings: MatchSettings) -> ProfileTable:
-    """Normalise every row of every file into one table, streaming (rows are not kept)."""
+Chunk = tuple[str, str, list[tuple[str, dict[str, str | None]]], MatchSettings]
+
+
+def _chunks(job: FileJob, settings: MatchSettings) -> Iterator[Chunk]:
+    for source in job.sources:
+        rows: list[tuple[str, dict[str, str | None]]] = []
+        for row in _rows(source):
+            rows.append(row)
+            if len(rows) == CHUNK_ROWS:
+                yield source.system, source.role, rows, settings
+                rows = []
+        if rows:
+            yield source.system, source.role, rows, settings
+
+
+def _profiles(chunk: Chunk) -> list[Profile]:
+    system, role, rows, settings = chunk
+    return [build_profile(SourceRef(system, role, rid), values, settings) for rid, values in rows]
+
+
+def read_table(job: FileJob, settings: MatchSettings, workers: int = 1) -> ProfileTable:
+    """Normalise every row of every file into one table, in file order.
+
+    Rows stream through in chunks; with ``workers > 1`` the chunks are normalised in that many
+    processes (normalising e-mails, phones and addresses is the costly part of a large run).
+    """
     csv.field_size_limit(CSV_FIELD_LIMIT)
     builder = TableBuilder([name for name, _ in job.extras])
-    for source in job.sources:
-        for record_id, values in _rows(source):
-            ref = SourceRef(source.system, source.role, record_id)
-            builder.add(build_profile(ref, values, settings))
+    if workers <= 1:
+        for chunk in _chunks(job, settings):
+            builder.extend_rows(_profiles(chunk))
+        return builder.build()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for profiles in pool.imap(_profiles, _chunks(job, settings)):
+            builder.extend_rows(profiles)
     return builder.build()
 
 
@@ -84,6 +113,7 @@ def run_dedupe(
     settings: MatchSettings | None = None,
     model_in: Path | None = None,
     model_out: Path | None = None,
+    workers: int = 1,
 ) -> FileReport:
     """Resolve the job's files and write ``clusters.csv`` and ``pairs.csv`` into ``out_dir``.
 
@@ -91,7 +121,7 @@ def run_dedupe(
     """
     started = time.perf_counter()
     settings = dataclasses.replace(settings or MatchSettings(), extras=job.extras)
-    table = read_table(job, settings)
+    table = read_table(job, settings, workers)
     model = None
     if model_in:
         model = MatchModel.from_json(model_in.read_text(encoding="utf-8"))

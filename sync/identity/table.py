@@ -136,9 +136,12 @@ class TableBuilder:
             self._claims.setdefault(namespace, {}).setdefault(row, value)
         self._identity.append(identity_keys(profile))
 
-    def extend(self, profiles: Iterable[Profile]) -> ProfileTable:
+    def extend_rows(self, profiles: Iterable[Profile]) -> None:
         for profile in profiles:
             self.add(profile)
+
+    def extend(self, profiles: Iterable[Profile]) -> ProfileTable:
+        self.extend_rows(profiles)
         return self.build()
 
     def build(self) -> ProfileTable:

@@ -1,0 +1,106 @@
+"""``crmsync dedupe`` end to end on small CSV files, through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from sync.cli.dedupe import register
+
+CRM = [
+    ["Id", "Vorname", "Nachname", "E-Mail", "Telefon", "Geburtstag"],
+    ["1", "Jürgen", "Müller", "j.mueller@example.de", "0171 1234567", "03.02.1971"],
+    ["2", "Ayşe", "Yılmaz", "ayse.yilmaz@example.com", "", "1990-05-06"],
+    ["3", "Ayse", "Yilmaz", "ayse.yilmaz@example.com", "", "1990-05-06"],
+]
+SHOP = [
+    ["customer", "first", "last", "mail", "crm"],
+    ["a", "Juergen", "Mueller", "J.Mueller@Example.de", "1"],
+    ["b", "Tom", "Baker", "tom@example.org", ""],
+]
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def app() -> typer.Typer:
+    application = typer.Typer()
+    register(application)
+    application.callback()(lambda: None)
+    return application
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_dedupe_writes_clusters_pairs_and_a_report(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "systems:\n"
+        "  crm:\n    file: crm.csv\n    role: crm\n    id: Id\n"
+        "    columns: {Vorname: first_name, Nachname: last_name, E-Mail: email,"
+        " Telefon: phone, Geburtstag: birthday}\n"
+        "  shop:\n    file: shop.csv\n    id: customer\n"
+        "    columns: {first: first_name, last: last_name, mail: email, crm: 'id:crm'}\n",
+        encoding="utf-8",
+    )
+    write(tmp_path / "crm.csv", CRM)
+    write(tmp_path / "shop.csv", SHOP)
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(app(), ["dedupe", "--mapping", str(mapping), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert "records            5" in result.output
+    clusters = {(r["system"], r["record_id"]): r["cluster_id"] for r in read(out / "clusters.csv")}
+    assert clusters[("crm", "1")] == clusters[("shop", "a")]
+    assert clusters[("crm", "2")] != clusters[("crm", "3")]
+    outcomes = {(p["left_id"], p["right_id"]): p["outcome"] for p in read(out / "pairs.csv")}
+    assert outcomes[("2", "3")] == "crm_duplicate"
+    assert read(out / "pairs.csv")[0]["first_name"] != ""
+
+
+def test_dedupe_takes_the_mapping_from_flags(tmp_path: Path) -> None:
+    shop = write(tmp_path / "shop.csv", SHOP)
+    out = tmp_path / "out"
+    flags = ["--map", "first=first_name", "--map", "last=last_name", "--map", "mail=email"]
+
+    result = CliRunner().invoke(
+        app(), ["dedupe", "--input", f"shop={shop}", "--id", "customer", *flags, "--out", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert len(read(out / "clusters.csv")) == 2
+
+
+def test_unknown_field_is_a_usage_error(tmp_path: Path) -> None:
+    shop = write(tmp_path / "shop.csv", SHOP)
+
+    result = CliRunner().invoke(
+        app(), ["dedupe", "--input", f"shop={shop}", "--map", "first=given", "--out", str(tmp_path)]
+    )
+
+    assert result.exit_code == 2
+    assert "unknown field" in result.output
+
+
+def test_extra_columns_take_part_with_their_kind(tmp_path: Path) -> None:
+    rows = [["id", "first_name", "last_name", "member_no"], ["1", "Ann", "Lee", "X-100"]]
+    rows += [["2", "Anne", "Lee", "X-100"], ["3", "Bob", "Lee", "Y-7"]]
+    path = write(tmp_path / "members.csv", rows)
+    out = tmp_path / "out"
+
+    args = ["dedupe", "--input", f"m={path}", "--id", "id", "--extra", "member_no=id"]
+
+    result = CliRunner().invoke(app(), [*args, "--map", "member_no=member_no", "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert "member_no" in read(out / "pairs.csv")[0]
