@@ -1,0 +1,1 @@
+"""Synthetic customer populations with ground truth for the demo, tests and benchmarks."""
