@@ -21,6 +21,7 @@ OutDir = Annotated[Path, typer.Option("--out", help="Directory for clusters.csv,
 Country = Annotated[str, typer.Option("--country", help="Default country and phone region.")]
 ModelIn = Annotated[Path | None, typer.Option("--model", help="Reuse a fitted model (JSON).")]
 ModelOut = Annotated[Path | None, typer.Option("--save-model", help="Write the fitted model.")]
+Workers = Annotated[int, typer.Option("--workers", help="Processes to normalise with (0: auto).")]
 
 
 def dedupe(
@@ -34,12 +35,13 @@ def dedupe(
     country: Country = "DE",
     model: ModelIn = None,
     save_model: ModelOut = None,
+    workers: Workers = 0,
 ) -> None:
     """Find the same people across CSV exports; write clusters.csv and pairs.csv to --out."""
     settings = MatchSettings(default_country=country, default_region=country)
     try:
         job = job_from_options(inputs, crm, maps, id_column, extras, mapping)
-        report = run_dedupe(job, out, settings, model, save_model)
+        report = run_dedupe(job, out, settings, model, save_model, workers)
     except MappingError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

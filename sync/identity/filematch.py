@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sync.identity.table import ProfileTable, TableBuilder
 
 CSV_FIELD_LIMIT = 1 << 20
 CHUNK_ROWS = 10_000
+PARALLEL_BYTES = 8 << 20
 PAIR_COLUMNS: tuple[str, ...] = ("left_system", "left_id", "right_system", "right_id")
 PAIR_COLUMNS += ("outcome", "rule", "veto", "match_weight", "match_probability")
 
@@ -89,22 +91,31 @@ def _profiles(chunk: Chunk) -> list[Profile]:
     return [build_profile(SourceRef(system, role, rid), values, settings) for rid, values in rows]
 
 
-def read_table(job: FileJob, settings: MatchSettings, workers: int = 1) -> ProfileTable:
-    """Normalise every row of every file into one table, in file order.
+def read_profiles(job: FileJob, settings: MatchSettings, workers: int = 0) -> Iterator[Profile]:
+    """Every row of every file as a normalised Profile, in file order.
 
     Rows stream through in chunks; with ``workers > 1`` the chunks are normalised in that many
-    processes (normalising e-mails, phones and addresses is the costly part of a large run).
+    processes (normalising e-mails, phones and addresses is the costly part of a large run);
+    ``workers == 0`` means one per CPU for inputs over ``PARALLEL_BYTES``, else one.
     """
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    builder = TableBuilder([name for name, _ in job.extras])
+    if workers == 0:
+        small = sum(s.path.stat().st_size for s in job.sources if s.path.exists()) < PARALLEL_BYTES
+        workers = 1 if small else os.cpu_count() or 1
     if workers <= 1:
         for chunk in _chunks(job, settings):
-            builder.extend_rows(_profiles(chunk))
-        return builder.build()
+            yield from _profiles(chunk)
+        return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for profiles in pool.imap(_profiles, _chunks(job, settings)):
-            builder.extend_rows(profiles)
-    return builder.build()
+            yield from profiles
+
+
+def read_table(job: FileJob, settings: MatchSettings, workers: int = 0) -> ProfileTable:
+    """The table of :func:`read_profiles` (profiles are not kept, only their columns)."""
+    return TableBuilder([name for name, _ in job.extras]).extend(
+        read_profiles(job, settings, workers)
+    )
 
 
 def run_dedupe(
@@ -113,7 +124,7 @@ def run_dedupe(
     settings: MatchSettings | None = None,
     model_in: Path | None = None,
     model_out: Path | None = None,
-    workers: int = 1,
+    workers: int = 0,
 ) -> FileReport:
     """Resolve the job's files and write ``clusters.csv`` and ``pairs.csv`` into ``out_dir``.
 
