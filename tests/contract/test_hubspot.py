@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ConnectorSettings, WriteOp
+from connectors.base import ConnectorSettings, FieldValue, WriteOp
 from connectors.hubspot.sandbox import HubSpotSandbox, create_sandbox
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.contract import ConnectorContract
@@ -74,7 +74,7 @@ class TestHubSpotCompanies(ConnectorContract):
 
     def valid_write_op(self) -> WriteOp:
         key = f"acme-{uuid.uuid4().hex[:8]}.example"
-        fields = {"name": "Acme", "domain": key, "numberofemployees": 12}
+        fields: dict[str, FieldValue] = {"name": "Acme", "domain": key, "numberofemployees": 12}
         return WriteOp(op_id=f"op-{uuid.uuid4().hex[:8]}", external_id=None, fields=fields, key=key)
 
     def rejected_write_op(self) -> WriteOp:
