@@ -141,13 +141,14 @@ def vetoes(
     """Index into ``VETOES`` per pair: same-CRM records, conflicting ids, operator splits,
     and (where no rule matched) clear disagreement on a must-agree field."""
     out = np.zeros(len(i), dtype=np.int8)
-    out[disagreement] = VETOES.index(Veto.DISAGREEMENT)
     for claims in table.claims.values():
         a, b = claims.codes[i], claims.codes[j]
         out[(a >= 0) & (b >= 0) & (a != b)] = VETOES.index(Veto.ID_CONFLICT)
+    out[disagreement] = VETOES.index(Veto.DISAGREEMENT)
     systems, crm = table.systems().codes, table.is_crm()
     same_crm = crm[i] & crm[j] & (systems[i] == systems[j])
-    out[same_crm] = VETOES.index(Veto.SAME_CRM)
+    # Two CRM records that disagree on a must-agree field are a household, not a duplicate.
+    out[same_crm & (out != VETOES.index(Veto.DISAGREEMENT))] = VETOES.index(Veto.SAME_CRM)
     if kept_apart:
         out[np.isin(_codes(i, j, len(table)), _split_codes(table, kept_apart))] = VETOES.index(
             Veto.KEPT_APART
@@ -174,12 +175,16 @@ def disagreements(
     rules: np.ndarray,
     settings: MatchSettings,
 ) -> np.ndarray:
-    """Pairs without a rule match whose must-agree fields sit at the 'different' level, unless
-    a personal identifier (birthday, an id column) agrees: that outweighs a changed first name.
+    """Pairs without a rule match whose must-agree fields (both present) sit below the required
+    level, unless a personal identifier (birthday, an id column) agrees: that outweighs a
+    changed first name. Household members share address, phone and surname, not first names.
     """
     found = np.zeros(len(levels), dtype=bool)
-    for name in settings.must_agree:
-        found |= _levels_of(levels, comparisons, name) == 0
+    for name, label in settings.must_agree:
+        index = level_index(comparisons, name)
+        if index is not None:
+            least = comparisons[index].levels.index(label)
+            found |= (levels[:, index] >= 0) & (levels[:, index] < least)
     for name in personal_identifiers(settings):
         index = level_index(comparisons, name)
         if index is not None:

@@ -107,6 +107,8 @@ def _is_date(value: str) -> bool:
 
 @lru_cache(maxsize=262_144)
 def _names(first: str | None, last: str | None) -> tuple[str | None, str | None]:
+    if not first and not last:
+        return None, None
     person = nz.normalize_person_name(first or "", last or "")
     return (person.first or None, person.last or None)
 

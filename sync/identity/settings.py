@@ -84,9 +84,9 @@ class MatchSettings:
     cluster: ClusterPolicy = field(default_factory=ClusterPolicy)
     overrides: tuple[LevelOverride, ...] = ()
     disabled_comparisons: frozenset[str] = frozenset()
-    must_agree: frozenset[str] = frozenset({"first_name"})
-    """Fields on which a clear disagreement stops an automatic merge (review at most), unless
-    a personal identifier (birthday, an id column) agrees."""
+    must_agree: tuple[tuple[str, str], ...] = (("first_name", "phonetic"),)
+    """(comparison, least level): below it an automatic merge becomes review at most, unless a
+    personal identifier (birthday, an id column) agrees."""
     extras: tuple[tuple[str, ExtraKind], ...] = ()
     block_cap: int = 40
     """Keys shared by more records than this are too common to block on (e.g. 'Müller')."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from sync.identity.table import Column
 
@@ -54,8 +54,9 @@ def jaro_winkler(
 
 
 def edit_distance(column: Column, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Levenshtein distance; large where a side is missing."""
-    distance = pair_scores(column, a, b, Levenshtein.distance)
+    """Edit distance counting a swap of neighbours as one edit (optimal string alignment):
+    "9384379"/"9384397" and "0171"/"0117" are one typo apart. Large where a side is missing."""
+    distance = pair_scores(column, a, b, OSA.distance)
     distance[~both_present(a, b)] = 99
     return distance
 
