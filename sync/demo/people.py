@@ -49,6 +49,7 @@ EMPLOYED_SHARE = 0.55
 _MOBILE_SHARE = 0.7
 _REFERENCE_YEAR = 2025
 _YOUNGEST = date(_REFERENCE_YEAR - 18, 12, 31)
+_OLDEST = date(_REFERENCE_YEAR - 88, 1, 1)
 _RECENT = 512
 
 
@@ -168,7 +169,7 @@ class _Drawer:
             who,
             other.address,
             household_of=other.person_id,
-            birthday=min(other.birthday + timedelta(days=below(rng, 6000) - 3000), _YOUNGEST),
+            birthday=_adult(other.birthday + timedelta(days=below(rng, 6000) - 3000)),
             phone=None if other.phone.is_mobile else other.phone,
             email=other.private_email if rng.random() < 0.35 else None,
         )
@@ -216,6 +217,10 @@ class _Drawer:
             bound = 99 if attempt < 6 else 9999
             candidate = f"{local}{1 + below(self.rng, bound)}@{domain}"
         return candidate
+
+
+def _adult(birthday: date) -> date:
+    return min(max(birthday, _OLDEST), _YOUNGEST)
 
 
 def _birthday(rng: random.Random) -> date:
