@@ -2,7 +2,8 @@
 
 The lists live in ``sync/demo/data/*.txt``, most frequent entry first; a list without explicit
 weights gets Zipf weights by rank, so common names turn up far more often than rare ones, as
-in real registers.
+in real registers. Family names also come from a long tail of compounds (Steinfeld, Karataş,
+Ashford), so a million people do not crowd onto a few hundred names.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# Surname and given-name frequencies fall off roughly like rank^-0.9 beyond the first few.
-_ZIPF_EXPONENT = 0.9
-_ZIPF_OFFSET = 2.0
+# Name frequencies fall off roughly like a power of the rank; the offset flattens the head so
+# the most common name gets 2-3 % of a list, as Müller or Maria do.
+_ZIPF_EXPONENT = 0.8
+_ZIPF_OFFSET = 8.0
+# Share of family names drawn from the listed common ones; the rest are compounds.
+_LISTED_FAMILY_NAMES = 0.6
 # Subscriber numbers never start with 0 (trunk prefix) or 1 (service numbers).
 ANY_LEAD = "23456789"
 
@@ -100,12 +104,30 @@ class City:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilyNames:
+    """Listed common family names plus a long tail of compounds of two parts."""
+
+    listed: Weighted[str]
+    first_parts: Weighted[str]
+    second_parts: Weighted[str]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.listed.values
+
+    def pick(self, rng: random.Random) -> str:
+        if rng.random() < _LISTED_FAMILY_NAMES:
+            return self.listed.pick(rng)
+        return self.first_parts.pick(rng) + self.second_parts.pick(rng)
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Everything named after a naming culture: given and family names, trades, job titles."""
 
     first_f: Weighted[str]
     first_m: Weighted[str]
-    last: Weighted[str]
+    last: FamilyNames
     sectors: Weighted[str]
     # (male form, female form); equal where the title is not gendered.
     job_titles: Weighted[tuple[str, str]]
@@ -146,9 +168,18 @@ def lexicon(origin: Origin) -> Lexicon:
     return Lexicon(
         first_f=Weighted.ranked(_unique([name for sex, name in given if sex == Sex.F])),
         first_m=Weighted.ranked(_unique([name for sex, name in given if sex == Sex.M])),
-        last=words(f"last_{origin}"),
+        last=_family_names(origin),
         sectors=words(f"sectors_{origin}"),
         job_titles=Weighted.ranked([(forms[0], forms[-1]) for forms in titles]),
+    )
+
+
+def _family_names(origin: Origin) -> FamilyNames:
+    parts = _rows(f"surname_parts_{origin}.txt")
+    return FamilyNames(
+        listed=words(f"last_{origin}"),
+        first_parts=Weighted.ranked([part for kind, part in parts if kind == "p"]),
+        second_parts=Weighted.ranked([part for kind, part in parts if kind == "s"]),
     )
 
 
@@ -179,9 +210,3 @@ def providers(country: Country) -> Weighted[str]:
 def nicknames() -> dict[str, tuple[str, ...]]:
     """Given name → the short forms and spelling variants people use instead."""
     return {row[0]: tuple(row[1].split(",")) for row in _rows("nicknames.txt")}
-
-
-@cache
-def family_names() -> frozenset[str]:
-    """Every family name of every origin, to tell a family name from a given name."""
-    return frozenset(name for origin in Origin for name in lexicon(origin).last.values)
