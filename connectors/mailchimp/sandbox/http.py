@@ -13,6 +13,7 @@ import binascii
 import json
 import threading
 import uuid
+from collections import deque
 from typing import Any
 
 import anyio.to_thread
@@ -24,14 +25,16 @@ PROBLEM_JSON = b"application/problem+json; charset=utf-8"
 _HOLD_TIMEOUT_S = 10.0
 
 
-class ConnectionGauge:
-    """Counts requests in flight; tests can hold requests open to fill every connection."""
+class Traffic:
+    """Counts requests in flight and served; tests can hold requests open to fill every slot."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.peak = 0
         self.refused = 0
         self.writes = 0
+        self.served: deque[tuple[str, str, str]] = deque(maxlen=10_000)
+        """``(method, path, query string)`` of the latest admitted requests."""
         self._in_flight = 0
         self._changed = threading.Condition()
         self._hold: threading.Event | None = None
@@ -74,10 +77,10 @@ class ConnectionGauge:
 class ApiGate:
     """ASGI middleware in front of the routes."""
 
-    def __init__(self, app: ASGIApp, *, api_key: str, gauge: ConnectionGauge) -> None:
+    def __init__(self, app: ASGIApp, *, api_key: str, traffic: Traffic) -> None:
         self.app = app
         self._api_key = api_key
-        self._gauge = gauge
+        self._traffic = traffic
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,16 +93,19 @@ class ApiGate:
         if refusal is not None:
             await send_problem(tagged, refusal, request_id)
             return
-        if not self._gauge.enter():
-            await send_problem(tagged, _too_many(self._gauge.limit), request_id)
+        traffic = self._traffic
+        if not traffic.enter():
+            await send_problem(tagged, _too_many(traffic.limit), request_id)
             return
         try:
+            query = scope.get("query_string", b"").decode("latin-1")
+            traffic.served.append((scope["method"], scope["path"], query))
             if scope["method"] != "GET":
-                self._gauge.writes += 1
-            await self._gauge.wait_if_held()
+                traffic.writes += 1
+            await traffic.wait_if_held()
             await self.app(scope, receive, tagged)
         finally:
-            self._gauge.leave()
+            traffic.leave()
 
     def _auth_problem(self, scope: Scope) -> ApiError | None:
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")

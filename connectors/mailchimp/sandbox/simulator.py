@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.base import Clock, ConnectorSettings, Role, Secret, SystemClock, WebhookRequest
 from connectors.mailchimp.sandbox.app import build_app
-from connectors.mailchimp.sandbox.http import ApiGate, ConnectionGauge
+from connectors.mailchimp.sandbox.http import ApiGate, Traffic
 from connectors.mailchimp.sandbox.member import Member, subscriber_hash
 from connectors.mailchimp.sandbox.merge import default_merge_fields
 from connectors.mailchimp.sandbox.seed import member_from_seed
@@ -41,8 +41,8 @@ class MailchimpSandbox:
         self.list_id = list_id
         self.webhook_secret = webhook_secret
         self.audience = Audience(list_id, "crmsync sandbox audience", clock, default_merge_fields())
-        self.connections = ConnectionGauge(max_connections)
-        inner: ASGIApp = ApiGate(build_app(self.audience), api_key=api_key, gauge=self.connections)
+        self.traffic = Traffic(max_connections)
+        inner: ASGIApp = ApiGate(build_app(self.audience), api_key=api_key, traffic=self.traffic)
         if wrap_app is not None:
             inner = wrap_app(inner)
         self._faults = FaultInjector(inner)
@@ -99,7 +99,7 @@ class MailchimpSandbox:
         return member.id
 
     def write_calls(self) -> int:
-        return self.connections.writes
+        return self.traffic.writes
 
     # --- helpers for tests and the demo -------------------------------------------------------
 
