@@ -106,7 +106,8 @@ class _Routes:
     async def list_members(self, request: Request) -> Response:
         audience = self._checked(request)
         query = payloads.member_query(request.query_params)
-        total, members = audience.query(query)
+        wanted = parse_paths(request.query_params.get("fields")) or {}
+        total, members = audience.query(query, _top_level(wanted.get("members")))
         document = {"members": members, "list_id": audience.list_id, "total_items": total}
         return _json(request, document)
 
@@ -119,7 +120,9 @@ class _Routes:
 
     async def get_member(self, request: Request) -> Response:
         audience = self._checked(request)
-        return _json(request, audience.document(request.path_params["subscriber_hash"]))
+        wanted = parse_paths(request.query_params.get("fields"))
+        key = request.path_params["subscriber_hash"]
+        return _json(request, audience.document(key, _top_level(wanted)))
 
     async def put_member(self, request: Request) -> Response:
         audience = self._checked(request)
@@ -159,6 +162,11 @@ class _Routes:
         changes = payloads.tag_changes(payloads.parse_json(await request.body()))
         audience.set_tags(request.path_params["subscriber_hash"], changes)
         return Response(status_code=204)
+
+
+def _top_level(tree: dict[str, Any] | None) -> frozenset[str] | None:
+    """The member keys a ``fields`` subtree selects (None: all of them)."""
+    return frozenset(tree) if tree else None
 
 
 def _json(request: Request, document: dict[str, Any]) -> Response:

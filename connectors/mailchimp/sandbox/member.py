@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,38 +61,66 @@ class Member:
         return self.status in COMPLIANCE_STATES or self.archived_from in COMPLIANCE_STATES
 
 
-def render(member: Member, list_id: str, merge_tags: Iterable[str]) -> dict[str, Any]:
-    """The member document of ``GET /lists/{list_id}/members/{hash}``."""
-    merges = {tag: member.merge_fields.get(tag, "") for tag in merge_tags}
-    first, last = str(merges.get("FNAME", "")), str(merges.get("LNAME", ""))
-    document: dict[str, Any] = {
-        "id": member.id,
-        "email_address": member.email_address,
-        "unique_email_id": member.unique_email_id,
-        "contact_id": member.contact_id,
-        "full_name": f"{first} {last}".strip(),
-        "web_id": member.web_id,
-        "email_type": member.email_type,
-        "status": member.status,
-        "consents_to_one_to_one_messaging": True,
-        "merge_fields": merges,
-        "stats": {"avg_open_rate": member.avg_open_rate, "avg_click_rate": member.avg_click_rate},
-        "ip_signup": "",
-        "timestamp_signup": iso(member.timestamp_signup),
-        "ip_opt": "",
-        "timestamp_opt": iso(member.timestamp_opt),
-        "member_rating": member.member_rating,
-        "last_changed": iso(member.last_changed),
-        "language": member.language,
-        "vip": member.vip,
-        "email_client": "",
-        "location": dict(_NO_LOCATION),
-        "source": member.source,
-        "tags_count": len(member.tags),
-        "tags": [{"id": tag_id, "name": name} for name, (tag_id, _) in member.tags.items()],
-        "list_id": list_id,
-    }
-    if member.status == "unsubscribed" and member.unsubscribe_reason:
+Context = tuple[str, tuple[str, ...]]
+"""What rendering needs besides the member: the list id and the audience's merge tags."""
+
+
+def _merge_fields(member: Member, context: Context) -> dict[str, Any]:
+    return {tag: member.merge_fields.get(tag, "") for tag in context[1]}
+
+
+def _full_name(member: Member, context: Context) -> str:
+    first, last = member.merge_fields.get("FNAME", ""), member.merge_fields.get("LNAME", "")
+    return f"{first} {last}".strip()
+
+
+def _tags(member: Member, context: Context) -> list[dict[str, Any]]:
+    return [{"id": tag_id, "name": name} for name, (tag_id, _) in member.tags.items()]
+
+
+def _stats(member: Member, context: Context) -> dict[str, float]:
+    return {"avg_open_rate": member.avg_open_rate, "avg_click_rate": member.avg_click_rate}
+
+
+_RENDERERS: dict[str, Callable[[Member, Context], Any]] = {
+    "id": lambda m, c: m.id,
+    "email_address": lambda m, c: m.email_address,
+    "unique_email_id": lambda m, c: m.unique_email_id,
+    "contact_id": lambda m, c: m.contact_id,
+    "full_name": _full_name,
+    "web_id": lambda m, c: m.web_id,
+    "email_type": lambda m, c: m.email_type,
+    "status": lambda m, c: m.status,
+    "consents_to_one_to_one_messaging": lambda m, c: True,
+    "merge_fields": _merge_fields,
+    "stats": _stats,
+    "ip_signup": lambda m, c: "",
+    "timestamp_signup": lambda m, c: iso(m.timestamp_signup),
+    "ip_opt": lambda m, c: "",
+    "timestamp_opt": lambda m, c: iso(m.timestamp_opt),
+    "member_rating": lambda m, c: m.member_rating,
+    "last_changed": lambda m, c: iso(m.last_changed),
+    "language": lambda m, c: m.language,
+    "vip": lambda m, c: m.vip,
+    "email_client": lambda m, c: "",
+    "location": lambda m, c: dict(_NO_LOCATION),
+    "source": lambda m, c: m.source,
+    "tags_count": lambda m, c: len(m.tags),
+    "tags": _tags,
+    "list_id": lambda m, c: c[0],
+}
+
+
+def render(member: Member, context: Context, only: Collection[str] | None = None) -> dict[str, Any]:
+    """The member document of ``GET /lists/{list_id}/members/{hash}``.
+
+    ``only`` names the top-level keys a ``fields=`` parameter asked for, so a partial
+    response costs only what it returns.
+    """
+    names = _RENDERERS if only is None else [n for n in _RENDERERS if n in only]
+    document = {name: _RENDERERS[name](member, context) for name in names}
+    wants_reason = only is None or "unsubscribe_reason" in only
+    if wants_reason and member.status == "unsubscribed" and member.unsubscribe_reason:
         document["unsubscribe_reason"] = member.unsubscribe_reason
     return document
 

@@ -32,6 +32,8 @@ def keep(document: Any, tree: Tree) -> Any:
         return [keep(item, tree) for item in document]
     if not isinstance(document, dict):
         return document
+    if not any(tree.values()):
+        return {key: document[key] for key in tree if key in document}
     return {key: keep(document[key], sub) for key, sub in tree.items() if key in document}
 
 

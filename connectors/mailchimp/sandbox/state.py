@@ -12,7 +12,7 @@ import bisect
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +66,7 @@ class Audience:
         self._clock = clock
         self._lock = threading.RLock()
         self._fields = fields
+        self._merge_tags = tuple(f.tag for f in fields)
         self._members: dict[str, Member] = {}
         self._index: list[tuple[int, str]] = []
         self._forgotten: set[str] = set()
@@ -82,9 +83,9 @@ class Audience:
         with self._lock:
             return list(self._fields)
 
-    def document(self, key: str) -> dict[str, Any]:
+    def document(self, key: str, only: Collection[str] | None = None) -> dict[str, Any]:
         with self._lock:
-            return self._render(self._lookup(key))
+            return self._render(self._lookup(key), only)
 
     def member(self, key: str) -> Member:
         """A copy of one member's state, for test helpers."""
@@ -92,8 +93,10 @@ class Audience:
             found = self._lookup(key)
             return replace(found, merge_fields=dict(found.merge_fields), tags=dict(found.tags))
 
-    def query(self, q: MemberQuery) -> tuple[int, list[dict[str, Any]]]:
-        """``(total_items, page)`` for one members query."""
+    def query(
+        self, q: MemberQuery, only: Collection[str] | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """``(total_items, page)`` for one members query, rendering only the ``only`` keys."""
         with self._lock:
             start = 0
             if q.since_last_changed is not None:
@@ -104,7 +107,7 @@ class Audience:
             end = max(start, end)
             if q.status is None and q.sort_field in (None, "last_changed"):
                 window = self._slice(start, end, q)
-                return end - start, [self._render(self._members[i]) for _, i in window]
+                return end - start, [self._render(self._members[i], only) for _, i in window]
             matches = [self._members[i] for _, i in self._index[start:end]]
             matches = [m for m in matches if q.status in (None, m.status)]
             if q.sort_field in ("timestamp_opt", "timestamp_signup"):
@@ -113,7 +116,7 @@ class Audience:
             if q.sort_dir == "DESC":
                 matches.reverse()
             page = matches[q.offset : q.offset + q.count]
-            return len(matches), [self._render(m) for m in page]
+            return len(matches), [self._render(m, only) for m in page]
 
     def _slice(self, start: int, end: int, q: MemberQuery) -> list[tuple[int, str]]:
         if q.sort_dir == "DESC":
@@ -212,6 +215,7 @@ class Audience:
                 raise errors.invalid_resource(f"A Merge Field with the tag {spec.tag} exists.")
             spec.merge_id = max((f.merge_id for f in self._fields), default=0) + 1
             self._fields.append(spec)
+            self._merge_tags = tuple(f.tag for f in self._fields)
             return spec
 
     def store(self, members: list[Member]) -> None:
@@ -246,8 +250,8 @@ class Audience:
             raise errors.not_found()
         return member
 
-    def _render(self, member: Member) -> dict[str, Any]:
-        return render(member, self.list_id, (f.tag for f in self._fields))
+    def _render(self, member: Member, only: Collection[str] | None = None) -> dict[str, Any]:
+        return render(member, (self.list_id, self._merge_tags), only)
 
     def _checked_email(self, email: str | None) -> str:
         if not email:
