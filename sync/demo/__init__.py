@@ -1,1 +1,1 @@
-"""Synthetic customer populations with ground truth for the demo, tests and benchmarks."""
+"""Demo support: synthetic customer populations with ground truth, and the sandbox world."""

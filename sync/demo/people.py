@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sync.demo.companies import ORIGIN_OF_COUNTRY, Company, Employers
 from sync.demo.contact import (
@@ -50,6 +51,7 @@ _MOBILE_SHARE = 0.7
 _REFERENCE_YEAR = 2025
 _YOUNGEST = date(_REFERENCE_YEAR - 18, 12, 31)
 _OLDEST = date(_REFERENCE_YEAR - 88, 1, 1)
+_YOUNGEST_ORDINAL = _YOUNGEST.toordinal()
 _RECENT = 512
 
 
@@ -81,8 +83,7 @@ class Person:
     namesake_of: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Identity:
+class _Identity(NamedTuple):
     person_id: int
     origin: Origin
     sex: Sex
@@ -224,8 +225,8 @@ def _adult(birthday: date) -> date:
 
 
 def _birthday(rng: random.Random) -> date:
-    age = int(rng.triangular(18, 88, 38))
-    return date(_REFERENCE_YEAR - age, 1, 1) + timedelta(days=below(rng, 365))
+    """Adults of 18 to 88, most of them around 40."""
+    return date.fromordinal(_YOUNGEST_ORDINAL - int(rng.triangular(0, 70, 20) * 365.25))
 
 
 def iter_people(
