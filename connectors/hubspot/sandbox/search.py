@@ -71,10 +71,9 @@ class SearchIndex:
 
     def run(self, query: Query) -> tuple[int, list[Stored]]:
         """``(total, page)`` for a query whose caps the caller has already checked."""
-        if len(query.groups) <= 1 and self._is_index_order(query):
-            group = query.groups[0] if query.groups else []
-            lo, hi, rest = self._bounds(group)
-            if not rest:
+        if len(query.groups) <= 1:
+            lo, hi, rest, is_one_ms = self._bounds(query.groups[0] if query.groups else [])
+            if not rest and self._is_index_order(query, is_one_ms):
                 return hi - lo, self._slice(lo, hi, query)
         hits = self._matches(query.groups)
         if query.sort is not None:
@@ -83,8 +82,11 @@ class SearchIndex:
 
     # --- fast path: the index order ---------------------------------------------------------
 
-    def _is_index_order(self, query: Query) -> bool:
-        return query.sort is None or query.sort[0] == self.modified_property
+    def _is_index_order(self, query: Query, is_one_ms: bool) -> bool:
+        """Keys sort by modification time, then id: within one millisecond, by id."""
+        if query.sort is None or query.sort[0] == self.modified_property:
+            return True
+        return is_one_ms and query.sort[0] == "hs_object_id"
 
     def _slice(self, lo: int, hi: int, query: Query) -> list[Stored]:
         ascending = query.sort is None or query.sort[1]
@@ -94,26 +96,19 @@ class SearchIndex:
         stop, start = hi - query.after, max(lo, hi - query.after - query.limit)
         return [self.docs[key[1]] for key in reversed(self.keys[start:stop])]
 
-    def _bounds(self, group: list[dict[str, Any]]) -> tuple[int, int, list[dict[str, Any]]]:
-        low, high, rest = _LOW, _HIGH, []
-        for flt in group:
-            if flt.get("propertyName") != self.modified_property:
-                rest.append(flt)
-                continue
-            operator = flt.get("operator")
-            if operator not in _RANGE_OPERATORS:
-                rest.append(flt)
-                continue
-            value = _epoch_ms(flt.get("value"))
-            if operator in ("GT", "GTE", "EQ", "BETWEEN"):
-                low = max(low, value + 1 if operator == "GT" else value)
-            if operator in ("LT", "LTE", "EQ"):
-                high = min(high, value if operator == "LT" else value + 1)
-            if operator == "BETWEEN":
-                high = min(high, _epoch_ms(flt.get("highValue")) + 1)
-        lo = bisect.bisect_left(self.keys, (low, _LOW))
-        hi = bisect.bisect_left(self.keys, (high, _LOW))
-        return lo, max(lo, hi), rest
+    def _bounds(self, group: list[dict[str, Any]]) -> tuple[int, int, list[dict[str, Any]], bool]:
+        """Index positions a group's range filters allow, the filters left over, and whether
+        the range is a single millisecond (then id filters are key bounds too)."""
+        low, high, rest = _narrow(group, self.modified_property, _LOW, _HIGH)
+        is_one_ms = high - low == 1
+        if not is_one_ms:
+            lo = bisect.bisect_left(self.keys, (low, _LOW))
+            hi = bisect.bisect_left(self.keys, (high, _LOW))
+            return lo, max(lo, hi), rest, False
+        id_low, id_high, rest = _narrow(rest, "hs_object_id", _LOW, _HIGH)
+        lo = bisect.bisect_left(self.keys, (low, id_low))
+        hi = bisect.bisect_left(self.keys, (low, id_high))
+        return lo, max(lo, hi), rest, True
 
     # --- general path -----------------------------------------------------------------------
 
@@ -122,7 +117,7 @@ class SearchIndex:
             return [self.docs[key[1]] for key in self.keys]
         found: dict[int, Stored] = {}
         for group in groups:
-            lo, hi, rest = self._bounds(group)
+            lo, hi, rest, _ = self._bounds(group)
             tests = [self._predicate(f) for f in rest]
             for _, row_id in self.keys[lo:hi]:
                 doc = self.docs[row_id]
@@ -166,6 +161,26 @@ class SearchIndex:
             at = bisect.bisect_left(self.keys, (old.modified_ms, row_id))
             if at < len(self.keys) and self.keys[at] == (old.modified_ms, row_id):
                 del self.keys[at]
+
+
+def _narrow(
+    group: list[dict[str, Any]], name: str, low: int, high: int
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Tighten ``[low, high)`` by the group's range filters on ``name``; return the rest."""
+    rest = []
+    for flt in group:
+        operator = flt.get("operator")
+        if flt.get("propertyName") != name or operator not in _RANGE_OPERATORS:
+            rest.append(flt)
+            continue
+        value = _epoch_ms(flt.get("value"))
+        if operator in ("GT", "GTE", "EQ", "BETWEEN"):
+            low = max(low, value + 1 if operator == "GT" else value)
+        if operator in ("LT", "LTE", "EQ"):
+            high = min(high, value if operator == "LT" else value + 1)
+        if operator == "BETWEEN":
+            high = min(high, _epoch_ms(flt.get("highValue")) + 1)
+    return low, high, rest
 
 
 def _is_older(doc: Stored, current: Stored | None) -> bool:
