@@ -23,6 +23,8 @@ from connectors.toolkit.timestamps import parse_iso8601
 
 CHANNEL = "email"
 ADDRESS_PARTS = ("addr1", "addr2", "city", "state", "zip", "country")
+ADDRESS_REQUIRED = frozenset({"addr1", "city", "state", "zip"})
+"""Mailchimp refuses an address without these parts, even when only one part changes."""
 _TEXT_TYPES = frozenset({"text", "phone", "url", "imageurl", "zip", "radio", "dropdown"})
 _DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -20,7 +20,7 @@ import structlog
 
 from connectors.base import WriteOp, WriteOutcome, WriteResult
 from connectors.mailchimp.encoding import EncodeError, MemberChange, encode_change
-from connectors.mailchimp.mapping import MergeSchema, subscriber_hash
+from connectors.mailchimp.mapping import ADDRESS_REQUIRED, MergeSchema, subscriber_hash
 from connectors.mailchimp.models import BatchAnswer, Problem
 from connectors.mailchimp.outcomes import Refusal, classify, failed, succeeded
 from connectors.toolkit.http import VendorClient
@@ -67,7 +67,8 @@ class MemberWriter:
                 changes.append(encode_change(op, run.schema))
             except EncodeError as exc:
                 run.results[op.op_id] = failed(op, Refusal.rejected(exc.code, str(exc)))
-        for change in _without_duplicates(changes, run):
+        for unique in _without_duplicates(changes, run):
+            change = self._with_whole_addresses(unique)
             if change.email is None or change.previous_id is not None:
                 self._patch(change, run)
             else:
@@ -81,6 +82,31 @@ class MemberWriter:
         for change, document, outcome in run.written:
             self._sync_tags(change, document, outcome, run)
         run.to_batch, run.existing, run.compliance, run.written = [], [], [], []
+
+    def _with_whole_addresses(self, change: MemberChange) -> MemberChange:
+        """Complete a partly changed address from the member's current one (one GET)."""
+        partial = {
+            tag: parts
+            for tag, parts in change.merge_fields.items()
+            if isinstance(parts, dict) and not parts.keys() >= ADDRESS_REQUIRED
+        }
+        if not partial:
+            return change
+        target = change.previous_id or change.member_id
+        response = self._client.request(
+            "GET",
+            f"{self._list}/members/{target}",
+            endpoint="member",
+            params={"fields": "merge_fields"},
+        )
+        if response.status_code != 200:
+            return change  # a new member: Mailchimp judges the parts we have
+        current = response.json().get("merge_fields") or {}
+        merges = dict(change.merge_fields)
+        for tag, parts in partial.items():
+            known = current.get(tag)
+            merges[tag] = {**(known if isinstance(known, dict) else {}), **parts}
+        return replace(change, body={**change.body, "merge_fields": merges}, merge_fields=merges)
 
     # --- batch subscribe ------------------------------------------------------------------------
 

@@ -36,9 +36,10 @@ SERVER = "https://server.api.mailchimp.com"
 
 # Where the APIs.guru conversion is wrong about the real API. Each exception is as narrow as
 # we could make it: the property name, the JSON Schema keyword, and the value Mailchimp sends.
-UNSET_TIMES = frozenset({"timestamp_opt", "timestamp_signup"})
-"""Mailchimp returns ``""`` for a member's unset opt-in/sign-up time (a member added by the API
-without an opt-in has ``"timestamp_opt": ""``), while the spec says ``format: date-time``."""
+UNSET_TIMES = frozenset({"timestamp_opt", "timestamp_signup", "completed_at"})
+"""Mailchimp returns ``""`` for a time that is not set, while the spec says ``format: date-time``:
+a member's opt-in/sign-up time when there was none (a member added by the API without an
+opt-in has ``"timestamp_opt": ""``) and an unfinished batch's ``completed_at``."""
 
 
 def specs_dir() -> Path:

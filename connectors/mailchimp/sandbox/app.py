@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.base import Clock
 from connectors.mailchimp.sandbox import errors, payloads
 from connectors.mailchimp.sandbox.batch import run_batch
+from connectors.mailchimp.sandbox.batches import RESULTS_PREFIX, BatchQueue
 from connectors.mailchimp.sandbox.errors import ApiError
 from connectors.mailchimp.sandbox.http import PROBLEM_JSON
 from connectors.mailchimp.sandbox.member import iso
@@ -27,13 +29,17 @@ from connectors.mailchimp.sandbox.state import Audience
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def build_app(audience: Audience) -> Starlette:
-    """A Starlette app serving ``audience`` as the only list of the account."""
+def build_app(audience: Audience, clock: Clock) -> tuple[Starlette, BatchQueue]:
+    """A Starlette app serving ``audience`` as the only list of the account, and its batches."""
     routes = _Routes(audience)
     base = "/3.0/lists/{list_id}"
     member = base + "/members/{subscriber_hash}"
-    return Starlette(
+    app = Starlette(
         routes=[
+            Route("/3.0/batches", routes.list_batches, methods=["GET"]),
+            Route("/3.0/batches", routes.submit_batch, methods=["POST"]),
+            Route("/3.0/batches/{batch_id}", routes.get_batch, methods=["GET"]),
+            Route("/3.0/batches/{batch_id}", routes.cancel_batch, methods=["DELETE"]),
             Route(base, routes.get_list, methods=["GET"]),
             Route(base, routes.batch_subscribe, methods=["POST"]),
             Route(base + "/merge-fields", routes.list_merge_fields, methods=["GET"]),
@@ -50,11 +56,44 @@ def build_app(audience: Audience) -> Starlette:
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
+    routes.batches = BatchQueue(app, clock)
+    return app, routes.batches
+
+
+def build_results_app(batches: BatchQueue) -> Starlette:
+    """The batch results download, which like Mailchimp's S3 link takes no API key."""
+
+    async def download(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            archive = batches.tarball(name.removesuffix(".tar.gz"))
+        except ApiError:
+            return Response(status_code=404)
+        return Response(archive, media_type="application/x-gzip")
+
+    return Starlette(routes=[Route(RESULTS_PREFIX + "{name}", download, methods=["GET"])])
 
 
 class _Routes:
     def __init__(self, audience: Audience) -> None:
         self._audience = audience
+        self.batches: BatchQueue
+
+    async def submit_batch(self, request: Request) -> Response:
+        job = self.batches.submit(payloads.parse_json(await request.body()))
+        return _json(request, job.describe(_origin(request)))
+
+    async def get_batch(self, request: Request) -> Response:
+        job = await self.batches.look_at(request.path_params["batch_id"])
+        return _json(request, job.describe(_origin(request)))
+
+    async def list_batches(self, request: Request) -> Response:
+        jobs = [job.describe(_origin(request)) for job in self.batches.jobs()]
+        return _json(request, {"batches": jobs, "total_items": len(jobs)})
+
+    async def cancel_batch(self, request: Request) -> Response:
+        self.batches.cancel(request.path_params["batch_id"])
+        return Response(status_code=204)
 
     def _checked(self, request: Request) -> Audience:
         if request.path_params["list_id"] != self._audience.list_id:
@@ -162,6 +201,10 @@ class _Routes:
         changes = payloads.tag_changes(payloads.parse_json(await request.body()))
         audience.set_tags(request.path_params["subscriber_hash"], changes)
         return Response(status_code=204)
+
+
+def _origin(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
 
 
 def _top_level(tree: dict[str, Any] | None) -> frozenset[str] | None:

@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import Clock, ConnectorSettings, Role, Secret, SystemClock, WebhookRequest
-from connectors.mailchimp.sandbox.app import build_app
+from connectors.mailchimp.sandbox.app import build_app, build_results_app
+from connectors.mailchimp.sandbox.batches import RESULTS_PREFIX
 from connectors.mailchimp.sandbox.http import ApiGate, Traffic
 from connectors.mailchimp.sandbox.member import Member, subscriber_hash
 from connectors.mailchimp.sandbox.merge import default_merge_fields
 from connectors.mailchimp.sandbox.seed import member_from_seed
 from connectors.mailchimp.sandbox.state import Audience, MemberInput
 from connectors.mailchimp.sandbox.webhooks import Source, WebhookDelivery
-from connectors.toolkit.sandbox import ASGIApp, Fault, FaultInjector, SeedPerson
+from connectors.toolkit.sandbox import (
+    ASGIApp,
+    Fault,
+    FaultInjector,
+    Receive,
+    Scope,
+    SeedPerson,
+    Send,
+)
 
 API_KEY = "5f4dcc3b5aa765d61d8327deb882cf99-us6"
 LIST_ID = "a1b2c3d4e5"
@@ -42,10 +51,11 @@ class MailchimpSandbox:
         self.webhook_secret = webhook_secret
         self.audience = Audience(list_id, "crmsync sandbox audience", clock, default_merge_fields())
         self.traffic = Traffic(max_connections)
-        inner: ASGIApp = ApiGate(build_app(self.audience), api_key=api_key, traffic=self.traffic)
+        api, self.batches = build_app(self.audience, clock)
+        inner: ASGIApp = ApiGate(api, api_key=api_key, traffic=self.traffic)
         if wrap_app is not None:
             inner = wrap_app(inner)
-        self._faults = FaultInjector(inner)
+        self._faults = FaultInjector(_with_results(inner, build_results_app(self.batches)))
         self.app: ASGIApp = self._faults
 
     # --- the Sandbox protocol -----------------------------------------------------------------
@@ -146,6 +156,18 @@ class MailchimpSandbox:
         return delivery.request(
             url, secret=self.webhook_secret if secret is None else secret, received_at=received_at
         )
+
+
+def _with_results(api: ASGIApp, results: ASGIApp) -> ASGIApp:
+    """Batch results are served beside the API, outside ``/3.0`` and without a key."""
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(RESULTS_PREFIX):
+            await results(scope, receive, send)
+        else:
+            await api(scope, receive, send)
+
+    return route
 
 
 def create_sandbox(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import tarfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -301,3 +304,39 @@ def test_routes_the_sandbox_lacks_answer_as_mailchimp_would(
 
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_batch_runs_later_and_leaves_its_results_in_a_tarball(
+    sandbox: MailchimpSandbox, api: httpx.Client, clock: ManualClock
+) -> None:
+    batches = str(api.base_url).split("/lists/")[0] + "/batches"
+    body = {"email_address": "a@example.org", "status_if_new": "subscribed"}
+    operations = [
+        {
+            "method": "PUT",
+            "path": f"/lists/{sandbox.list_id}/members/a@example.org",
+            "body": json.dumps(body),
+            "operation_id": "op-1",
+        },
+        {
+            "method": "GET",
+            "path": f"/lists/{sandbox.list_id}/members/nobody",
+            "operation_id": "op-2",
+        },
+    ]
+
+    submitted = api.post(batches, json={"operations": operations}).json()
+    clock.advance(5)
+    finished = api.get(f"{batches}/{submitted['id']}").json()
+    archive = httpx.get(finished["response_body_url"]).content
+
+    assert submitted["status"] == "pending"
+    assert (finished["status"], finished["errored_operations"]) == ("finished", 1)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        (member,) = tar.getmembers()
+        results = json.loads(tar.extractfile(member).read())  # type: ignore[union-attr]
+    assert [(r["operation_id"], r["status_code"]) for r in results] == [
+        ("op-1", 200),
+        ("op-2", 404),
+    ]
+    assert sandbox.member("a@example.org").status == "subscribed"

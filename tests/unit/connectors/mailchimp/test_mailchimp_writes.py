@@ -257,3 +257,34 @@ def test_a_merge_value_mailchimp_refuses_fails_that_member(
     (result,) = connector.write("members", [upsert("odd@example.org", bad_birthday)])
 
     assert failure_of(result) == (WriteOutcome.FAILED, FailureKind.REJECTED, "invalid_field")
+
+
+def test_one_changed_address_part_keeps_the_others(
+    connector: MailchimpConnector, sandbox: MailchimpSandbox
+) -> None:
+    person = SeedPerson(
+        email="home@example.org", street="1 Main St", city="Springfield", postcode="62701"
+    )
+    (member_id,) = sandbox.seed([person])
+    sandbox.edit_member(
+        member_id, merge_fields={"ADDRESS": {**_address(sandbox, member_id), "state": "IL"}}
+    )
+    moved: dict[str, FieldValue] = {"merge_fields.ADDRESS.city": "Shelbyville"}
+
+    (result,) = connector.write("members", [upsert("home@example.org", moved, consent=())])
+
+    assert result.outcome is WriteOutcome.UPDATED
+    assert _address(sandbox, member_id) == {
+        "addr1": "1 Main St",
+        "addr2": "",
+        "city": "Shelbyville",
+        "state": "IL",
+        "zip": "62701",
+        "country": "US",
+    }
+
+
+def _address(sandbox: MailchimpSandbox, member_id: str) -> dict[str, str]:
+    address = sandbox.member(member_id).merge_fields["ADDRESS"]
+    assert isinstance(address, dict)
+    return address
