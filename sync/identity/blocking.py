@@ -32,38 +32,51 @@ class KeyPart:
 
 @dataclass(frozen=True, slots=True)
 class BlockingKey:
-    """A named key built from parts; a profile missing any part has no such key."""
+    """A named key built from parts; a profile missing any part has no such key.
+
+    ``cap`` overrides ``settings.block_cap`` for keys whose groups are large by nature (names
+    alone): a group over the cap is skipped, the other keys still find its true pairs.
+    """
 
     name: str
     parts: tuple[KeyPart, ...]
+    cap: int | None = None
 
 
-def _k(name: str, *parts: tuple[str, Feature | None] | str) -> BlockingKey:
+def _k(name: str, *parts: tuple[str, Feature | None] | str, cap: int | None = None) -> BlockingKey:
     built = tuple(KeyPart(p) if isinstance(p, str) else KeyPart(*p) for p in parts)
-    return BlockingKey(name, built)
+    return BlockingKey(name, built, cap)
 
 
+NAME_CAP = 12
 DEFAULT_KEYS: tuple[BlockingKey, ...] = (
     _k("e", "email"),
     _k("p", "phone"),
-    _k("el", ("email", ft.email_local)),
-    _k("n", SORTED_NAMES),
+    _k("n", SORTED_NAMES, cap=NAME_CAP),
     _k("lp", ("last_name", ft.kolner), "postcode"),
-    _k("fy", ("first_name", ft.initial), ("last_name", ft.kolner), ("birthday", ft.birth_year)),
-    _k("mm", ("first_name", ft.metaphone), ("last_name", ft.metaphone)),
+    _k("mm", ("first_name", ft.metaphone), ("last_name", ft.metaphone), cap=NAME_CAP),
     _k("fb", "first_name", "birthday"),
     _k("bp", "birthday", "postcode"),
     _k("lb", ("last_name", ft.surname_head), "birthday"),
     _k("a", ("street", ft.street_key), "house_number", "postcode"),
-    _k("fc", "first_name", "city", ("last_name", ft.initial)),
+    _k("fc", "first_name", "city", ("last_name", ft.initial), cap=NAME_CAP),
     _k("cp", "company", "postcode"),
 )
+
+
+def cap_of(key: BlockingKey, settings: MatchSettings) -> int:
+    return key.cap or settings.block_cap
+
+
+def caps_by_key_name(settings: MatchSettings) -> dict[str, int]:
+    """The cap of each key name, for grouping key strings (``name:value``) by cap."""
+    return {key.name: cap_of(key, settings) for key in keys_for(settings)}
 
 
 def keys_for(settings: MatchSettings) -> tuple[BlockingKey, ...]:
     """Default keys plus one per extra column of kind ``id``/``date`` (exact identifiers)."""
     extra = tuple(
-        _k(f"x:{name}", f"x:{name}")
+        _k(f"x_{name}", f"x:{name}")
         for name, kind in settings.extras
         if kind in (ExtraKind.ID, ExtraKind.DATE)
     )
@@ -148,7 +161,7 @@ def candidate_pairs(table: ProfileTable, settings: MatchSettings) -> tuple[np.nd
     """Distinct candidate pairs ``(i, j)``, ``i < j``, from all keys and identity keys."""
     n = max(len(table), 1)
     keys = keys_for(settings)
-    found = [pairs_within_groups(key_codes(table, k), settings.block_cap) for k in keys]
+    found = [pairs_within_groups(key_codes(table, k), cap_of(k, settings)) for k in keys]
     found.extend(identity_pairs(table))
     encoded = np.unique(np.concatenate(found))
     return (encoded // n).astype(np.int32), (encoded % n).astype(np.int32)
@@ -156,7 +169,14 @@ def candidate_pairs(table: ProfileTable, settings: MatchSettings) -> tuple[np.nd
 
 def identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
     """Pair codes ``i * n + j`` sharing an identity key, never capped: those sharing a CRM
-    record's own id (the CRM id stored in another system), and those sharing another id."""
+    record's own id (the CRM id stored in another system), and those sharing another id.
+    Computed once per table."""
+    if "identity" not in table.pair_cache:
+        table.pair_cache["identity"] = _identity_pairs(table)
+    return table.pair_cache["identity"]
+
+
+def _identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
     rows_of: dict[str, list[int]] = {}
     crm_keys: set[str] = set()
     for row, keys in enumerate(table.identity_keys):

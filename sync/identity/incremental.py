@@ -16,7 +16,7 @@ import numpy as np
 
 from sync.identity import decision as dc
 from sync.identity.batch import downgrade, rank_of
-from sync.identity.blocking import blocking_keys, candidate_pairs
+from sync.identity.blocking import blocking_keys, candidate_pairs, caps_by_key_name
 from sync.identity.cluster import cluster
 from sync.identity.compare import comparisons_for
 from sync.identity.model import MatchModel
@@ -96,8 +96,12 @@ class InMemoryIndex:
 def _stored_context(
     changed: Sequence[Profile], index: CandidateIndex, settings: MatchSettings
 ) -> list[Candidate]:
-    keys = {k for profile in changed for k in blocking_keys(profile, settings)}
-    found = index.candidates(keys, settings.block_cap)
+    caps = caps_by_key_name(settings)
+    by_cap: dict[int, set[str]] = {}
+    for profile in changed:
+        for key in blocking_keys(profile, settings):
+            by_cap.setdefault(caps[key.partition(":")[0]], set()).add(key)
+    found = [c for cap, keys in by_cap.items() for c in index.candidates(keys, cap)]
     members = index.members({c.customer_id for c in found})
     skip = {p.ref.key for p in changed}
     unique: dict[str, Candidate] = {}

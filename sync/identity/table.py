@@ -88,6 +88,7 @@ class ProfileTable:
     identity_keys: tuple[tuple[str, ...], ...]
     extras: tuple[str, ...]
     derived_cache: dict[str, Column] = field(default_factory=dict)
+    pair_cache: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.refs)

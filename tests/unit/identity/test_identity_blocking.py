@@ -8,7 +8,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.identity.blocking import blocking_keys, candidate_pairs, pairs_within_groups
+from sync.identity.blocking import (
+    blocking_keys,
+    candidate_pairs,
+    caps_by_key_name,
+    pairs_within_groups,
+)
 from sync.identity.profile import Profile, SourceRef, build_profile
 from sync.identity.settings import MatchSettings
 from sync.identity.table import table_of
@@ -68,10 +73,11 @@ def test_batch_pairs_equal_pairs_from_key_strings() -> None:
     for row, profile in enumerate(profiles):
         for key in blocking_keys(profile, SETTINGS):
             holders.setdefault(key, []).append(row)
+    caps = caps_by_key_name(SETTINGS)
     expected = {
         frozenset((profiles[a].ref.key, profiles[b].ref.key))
-        for rows in holders.values()
-        if 2 <= len(rows) <= SETTINGS.block_cap
+        for key, rows in holders.items()
+        if 2 <= len(rows) <= caps[key.partition(":")[0]]
         for x, a in enumerate(rows)
         for b in rows[x + 1 :]
     }
