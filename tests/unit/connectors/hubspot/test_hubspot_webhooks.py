@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from connectors.base import (
     WebhookEvent,
     WebhookRejectedError,
     WebhookRequest,
+    WriteOp,
 )
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.sandbox import HubSpotSandbox
@@ -195,3 +196,16 @@ def test_the_sandbox_logs_changes_as_the_events_hubspot_would_send(
     assert [(e.external_id, e.kind, e.is_own_write) for e in events] == [
         (row_id, ChangeKind.CHANGED, False)
     ]
+
+
+def test_events_for_the_connectors_own_writes_are_marked_as_echoes(
+    make_connector: Callable[..., HubSpotConnector], sandbox: HubSpotSandbox
+) -> None:
+    (row_id,) = sandbox.seed([SeedPerson(email="a@example.org")])
+    connector = make_connector()
+    connector.write("contacts", [WriteOp("op1", row_id, {"city": "Bonn"})])
+    sandbox.edit(row_id, {"zip": "53111"})
+
+    events = connector.parse_webhook(_request(sandbox, sandbox.take_events()))
+
+    assert [e.is_own_write for e in events] == [True, False]
