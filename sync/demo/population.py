@@ -50,6 +50,10 @@ class CrmIdsMismatchError(ValueError):
         self.actual = actual
 
 
+# A second CRM contact of a person exists because someone typed another address, or none.
+_CRM_SPARE_EMAIL = 0.6
+
+
 class _Role(IntEnum):
     CRM_ONLY = 0
     MA_ONLY = 1
@@ -146,7 +150,7 @@ class _Builder:
             kinds: tuple[NoiseKind, ...] = ()
             if role is _Role.BOTH:
                 record, kinds = apply_noise(self.noisy, record, person, self.noise)
-            record, kinds = self._claim(record, kinds, person, self._ma_emails, required=True)
+            record, kinds = self._claim(record, kinds, person, self._ma_emails, spare_share=1.0)
             keeps_ref = crm_index is not None and self.render.random() < self.ref_share
             self.ma.append(record)
             self.ma_person.append(person.person_id)
@@ -164,7 +168,9 @@ class _Builder:
         kinds: tuple[NoiseKind, ...] = ()
         if noisy:
             record, kinds = apply_noise(self.noisy, record, person, self.noise)
-        record, kinds = self._claim(record, kinds, person, self._crm_emails, required=False)
+        record, kinds = self._claim(
+            record, kinds, person, self._crm_emails, spare_share=_CRM_SPARE_EMAIL
+        )
         self.crm.append(record)
         self.crm_person.append(person.person_id)
         self.crm_dup_of.append(duplicate_of)
@@ -178,7 +184,7 @@ class _Builder:
         person: Person,
         taken: set[str],
         *,
-        required: bool,
+        spare_share: float,
     ) -> tuple[SeedPerson, tuple[NoiseKind, ...]]:
         """Both vendors key contacts by e-mail: a taken address becomes another one, or none."""
         if record.email is None:
@@ -187,17 +193,18 @@ class _Builder:
         if key not in taken:
             taken.add(key)
             return record, kinds
-        email = self._free_email(person, taken, required=required)
+        email = self._free_email(person, taken, spare_share)
         if email is not None:
             taken.add(_key(email))
         marked = kinds if NoiseKind.OTHER_EMAIL in kinds else (*kinds, NoiseKind.OTHER_EMAIL)
         return replace(record, email=email), marked
 
-    def _free_email(self, person: Person, taken: set[str], *, required: bool) -> str | None:
+    def _free_email(self, person: Person, taken: set[str], spare_share: float) -> str | None:
+        """Another address of the person; failing that, a new one (``spare_share``) or none."""
         for candidate in (person.private_email, person.work_email):
             if candidate and _key(candidate) not in taken:
                 return candidate
-        if not required:
+        if self.spare.random() >= spare_share:
             return None
         local, country = person.private_email.split("@")[0], person.address.country
         while True:

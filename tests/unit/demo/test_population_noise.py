@@ -132,6 +132,14 @@ def test_crm_duplicates_never_share_the_first_records_email(twins: Twins) -> Non
     assert clashes == []
 
 
+def test_crm_duplicates_carry_another_address_or_none(twins: Twins) -> None:
+    duplicates = [twins.noisy.crm[dup] for _, dup in twins.noisy.truth.crm_duplicate_pairs()]
+
+    without = sum(record.email is None for record in duplicates)
+
+    assert 0.05 < without / len(duplicates) < 0.5
+
+
 def test_no_noise_profile_changes_nothing_but_shared_household_emails() -> None:
     population = build_population(4, crm=2000, ma=2000, overlap=1.0, noise=NoiseProfile.none())
     truth = population.truth
