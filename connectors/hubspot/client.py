@@ -18,6 +18,7 @@ from connectors.toolkit.http import ClientSpec
 from connectors.toolkit.ratelimit import LimitObservation, RateLimit
 
 SEARCH = "search"
+DAILY_BACKOFF_S = 3600.0
 
 
 def client_spec(settings: ConnectorSettings, options: HubSpotOptions) -> ClientSpec:
@@ -50,13 +51,27 @@ def parse_limit_headers(headers: httpx.Headers) -> LimitObservation | None:
 
 
 def retry_hint(response: httpx.Response) -> float | None:
-    """``Retry-After`` when sent; after a 429 otherwise the length of the window that was hit."""
+    """``Retry-After`` when sent; after a 429 otherwise the length of the window that was hit.
+
+    A spent daily budget asks for an hour, which outlasts the retry budget: the call gives
+    up with :class:`RateLimitedError` and the scheduler comes back later.
+    """
     hinted = retry_after_s(response)
     if hinted is not None or response.status_code != 429:
         return hinted
+    if _policy(response) == "DAILY":
+        return DAILY_BACKOFF_S
     interval = response.headers.get("x-hubspot-ratelimit-interval-milliseconds", "")
     if interval.isdigit():
         return int(interval) / 1000
     if response.request.url.path.endswith("/search"):
         return 1.0
     return None
+
+
+def _policy(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("policyName") if isinstance(body, dict) else None

@@ -241,3 +241,23 @@ def test_a_429_waits_out_the_window_it_hit(
     request = httpx.Request("GET", "https://api.hubapi.com" + path)
 
     assert retry_hint(httpx.Response(429, headers=headers, request=request)) == expected
+
+
+def test_a_spent_daily_budget_asks_to_come_back_much_later() -> None:
+    request = httpx.Request("GET", "https://api.hubapi.com/crm/v3/objects/contacts")
+    body = {"status": "error", "errorType": "RATE_LIMIT", "policyName": "DAILY"}
+    headers = {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+
+    assert retry_hint(httpx.Response(429, json=body, headers=headers, request=request)) == 3600.0
+
+
+def test_updating_a_merged_away_id_updates_and_names_the_survivor(
+    make_connector: ConnectorFactory, sandbox: HubSpotSandbox
+) -> None:
+    first, second = sandbox.seed(seed_people(2))
+    survivor = sandbox.merge(first, second)
+
+    (result,) = make_connector().write("contacts", [WriteOp("op1", second, {"city": "Kiel"})])
+
+    assert (result.outcome, result.external_id) == (WriteOutcome.UPDATED, survivor)
+    assert (sandbox.properties_of(survivor) or {})["city"] == "Kiel"
