@@ -179,8 +179,9 @@ def identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
 def _identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
     rows_of: dict[str, list[int]] = {}
     crm_keys: set[str] = set()
-    for row, keys in enumerate(table.identity_keys):
-        if table.refs[row].is_crm:
+    for row in range(len(table)):
+        keys = table.identity_keys(row)
+        if table.crm_rows[row]:
             crm_keys.add(keys[0])
         for key in keys:
             rows_of.setdefault(key, []).append(row)

@@ -145,7 +145,7 @@ def vetoes(
         a, b = claims.codes[i], claims.codes[j]
         out[(a >= 0) & (b >= 0) & (a != b)] = VETOES.index(Veto.ID_CONFLICT)
     out[disagreement] = VETOES.index(Veto.DISAGREEMENT)
-    systems, crm = table.systems().codes, table.is_crm()
+    systems, crm = table.system_codes, table.crm_rows
     same_crm = crm[i] & crm[j] & (systems[i] == systems[j])
     # Two CRM records that disagree on a must-agree field are a household, not a duplicate.
     out[same_crm & (out != VETOES.index(Veto.DISAGREEMENT))] = VETOES.index(Veto.SAME_CRM)

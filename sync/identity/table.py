@@ -6,6 +6,7 @@ integer compares and a fuzzy comparison is computed once per distinct pair of va
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -52,7 +53,7 @@ class ColumnBuilder:
 
     def __init__(self, vocabulary: dict[str, int] | None = None) -> None:
         self._vocabulary: dict[str, int] = {} if vocabulary is None else vocabulary
-        self._codes: list[int] = []
+        self._codes = array("i")
 
     def add(self, value: str | None) -> None:
         if value is None:
@@ -61,7 +62,7 @@ class ColumnBuilder:
         self._codes.append(self._vocabulary.setdefault(value, len(self._vocabulary)))
 
     def build(self) -> Column:
-        return Column(np.asarray(self._codes, dtype=np.int32), tuple(self._vocabulary))
+        return Column(np.frombuffer(self._codes, dtype=np.int32).copy(), tuple(self._vocabulary))
 
 
 def _encode_mapped(codes: np.ndarray, mapped: Sequence[str | None]) -> Column:
@@ -85,8 +86,10 @@ class ProfileTable:
     refs: tuple[SourceRef, ...]
     columns: dict[str, Column]
     claims: dict[str, Column]
-    identity_keys: tuple[tuple[str, ...], ...]
+    external_ids: tuple[tuple[tuple[str, str], ...], ...]
     extras: tuple[str, ...]
+    system_codes: np.ndarray
+    crm_rows: np.ndarray
     derived_cache: dict[str, Column] = field(default_factory=dict)
     pair_cache: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -103,14 +106,11 @@ class ProfileTable:
             self.derived_cache[key] = self.columns[base].derive(function)
         return self.derived_cache[key]
 
-    def is_crm(self) -> np.ndarray:
-        return np.fromiter((r.is_crm for r in self.refs), dtype=bool, count=len(self.refs))
-
-    def systems(self) -> Column:
-        builder = ColumnBuilder()
-        for ref in self.refs:
-            builder.add(ref.system)
-        return builder.build()
+    def identity_keys(self, row: int) -> tuple[str, ...]:
+        """The row's identity keys: its own id, then its stored external ids."""
+        ref = self.refs[row]
+        external = (f"{ns}\x1f{value}" for ns, value in self.external_ids[row])
+        return (f"{ref.system}\x1f{ref.record_id}", *external)
 
 
 class TableBuilder:
@@ -124,7 +124,9 @@ class TableBuilder:
         self._columns.update({c: ColumnBuilder(names) for c in NAME_COLUMNS})
         self._columns.update({f"x:{e}": ColumnBuilder() for e in self._extras})
         self._claims: dict[str, dict[int, str]] = {}
-        self._identity: list[tuple[str, ...]] = []
+        self._external: list[tuple[tuple[str, str], ...]] = []
+        self._systems = ColumnBuilder()
+        self._crm = array("b")
 
     def add(self, profile: Profile) -> None:
         row = len(self._refs)
@@ -135,7 +137,9 @@ class TableBuilder:
             self._columns[f"x:{name}"].add(value)
         for namespace, value in claims_of(profile):
             self._claims.setdefault(namespace, {}).setdefault(row, value)
-        self._identity.append(identity_keys(profile))
+        self._external.append(profile.external_ids)
+        self._systems.add(profile.ref.system)
+        self._crm.append(profile.ref.is_crm)
 
     def extend_rows(self, profiles: Iterable[Profile]) -> None:
         for profile in profiles:
@@ -157,8 +161,10 @@ class TableBuilder:
             refs=tuple(self._refs),
             columns={name: b.build() for name, b in self._columns.items()},
             claims=claims,
-            identity_keys=tuple(self._identity),
+            external_ids=tuple(self._external),
             extras=self._extras,
+            system_codes=self._systems.build().codes,
+            crm_rows=np.frombuffer(self._crm, dtype=np.int8).astype(bool),
         )
 
 
@@ -166,12 +172,6 @@ def claims_of(profile: Profile) -> list[tuple[str, str]]:
     """Identity claims of a profile: its external ids, plus its own id if it is a CRM record."""
     own = [(profile.ref.system, profile.ref.record_id)] if profile.ref.is_crm else []
     return own + list(profile.external_ids)
-
-
-def identity_keys(profile: Profile) -> tuple[str, ...]:
-    """Keys on which records are the same by definition: own id and stored external ids."""
-    own = f"{profile.ref.system}\x1f{profile.ref.record_id}"
-    return (own, *(f"{ns}\x1f{value}" for ns, value in profile.external_ids))
 
 
 def table_of(profiles: Iterable[Profile], extras: Sequence[str] = ()) -> ProfileTable:
