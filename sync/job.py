@@ -1,0 +1,188 @@
+"""One stream's job, as the daemon runs it: pull the stream under its lease, push every target
+under that target's lease, and record the run.
+
+Failures are logged and recorded, never retried here: the next tick is the retry (STYLE
+rule 4). Connector errors keep their message (it carries no personal data by contract);
+anything else is reported by type and place only, because messages of database or library
+errors can quote record values.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import structlog
+
+from connectors.base import ConnectorError
+from sync import lease
+from sync.cycle import CycleReport
+from sync.pull import PullCounts, pull_stream
+from sync.push import PushCounts, push_stream
+from sync.runtime import Runtime, Stream
+from sync.store import journal
+
+log = structlog.get_logger("sync.job")
+RUN_KIND = "stream"
+DEFAULT_LEASE_TTL_S = 120.0
+
+
+class JobOutcome(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One pull or push of a job: what it did, how long it took, why it failed."""
+
+    step: str
+    system: str
+    stream: str
+    duration_s: float
+    error: str | None = None
+    pulled: PullCounts | None = None
+    pushed: PushCounts | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    system: str
+    stream: str
+    outcome: JobOutcome
+    duration_s: float = 0.0
+    run_id: int | None = None
+    steps: tuple[StepResult, ...] = ()
+    reason: str | None = None
+
+
+@dataclass
+class _Steps:
+    report: CycleReport
+    done: list[StepResult] = field(default_factory=list)
+
+
+def pull_lease(stream: Stream) -> str:
+    return f"pull:{stream.system}/{stream.name}"
+
+
+def push_lease(stream: Stream) -> str:
+    return f"push:{stream.system}/{stream.name}"
+
+
+def run_stream_job(
+    rt: Runtime, stream: Stream, holder: str, *, lease_ttl_s: float = DEFAULT_LEASE_TTL_S
+) -> JobResult:
+    """Pull ``stream`` and push every writable target; skipped when the stream's lease is
+    held elsewhere or the daemon is stopping. Never raises for a failed step."""
+    started = rt.clock.monotonic()
+    if rt.stopping.is_set():
+        return _skipped(stream, "stopping")
+    with lease.hold(rt.store, pull_lease(stream), holder, lease_ttl_s, rt.clock) as held:
+        if held is None:
+            return _skipped(stream, "lease_held")
+        with rt.store.transaction() as conn:
+            run_id = journal.start_run(conn, RUN_KIND, rt.clock.now())
+        steps = _Steps(CycleReport(run_id))
+        _pull(rt, stream, steps)
+        for target in [t for t in rt.streams if t.can_write]:
+            if rt.stopping.is_set():
+                break
+            with lease.hold(rt.store, push_lease(target), holder, lease_ttl_s, rt.clock) as held:
+                if held is not None:
+                    _push(rt, target, steps)
+        _finish(rt, steps.report)
+    outcome = JobOutcome.OK if steps.report.ok else JobOutcome.FAILED
+    result = JobResult(
+        stream.system,
+        stream.name,
+        outcome,
+        rt.clock.monotonic() - started,
+        run_id,
+        tuple(steps.done),
+    )
+    log.info(
+        "job.finished",
+        system=stream.system,
+        stream=stream.name,
+        run_id=run_id,
+        outcome=outcome.value,
+        duration_s=round(result.duration_s, 3),
+    )
+    return result
+
+
+def _pull(rt: Runtime, stream: Stream, steps: _Steps) -> None:
+    started, counts, error = rt.clock.monotonic(), None, None
+    try:
+        counts = pull_stream(rt, stream)
+        steps.report.pulled[_key(stream)] = counts
+    except Exception as exc:
+        error = _failed(steps.report, "pull", stream, exc)
+    duration_s = rt.clock.monotonic() - started
+    steps.done.append(StepResult("pull", *stream.key, duration_s, error, pulled=counts))
+
+
+def _push(rt: Runtime, target: Stream, steps: _Steps) -> None:
+    started, counts, error = rt.clock.monotonic(), None, None
+    try:
+        counts = push_stream(rt, target)
+        steps.report.pushed[_key(target)] = counts
+    except Exception as exc:
+        error = _failed(steps.report, "push", target, exc)
+    duration_s = rt.clock.monotonic() - started
+    steps.done.append(StepResult("push", *target.key, duration_s, error, pushed=counts))
+
+
+def _failed(report: CycleReport, step: str, stream: Stream, exc: Exception) -> str:
+    """Record and log a failed step; the run goes on with the next step."""
+    error = describe_error(exc)
+    report.errors[f"{step} {_key(stream)}"] = error
+    log.warning(
+        "job.step_failed",
+        step=step,
+        system=stream.system,
+        stream=stream.name,
+        error=type(exc).__name__,
+        where=_where(exc),
+    )
+    return error
+
+
+def _finish(rt: Runtime, report: CycleReport) -> None:
+    status = "ok" if report.ok else "failed"
+    error = "; ".join(f"{k}: {v}" for k, v in report.errors.items()) or None
+    try:
+        with rt.store.transaction() as conn:
+            journal.finish_run(conn, report.run_id, status, report.counts(), rt.clock.now(), error)
+    except Exception as exc:
+        # The store went away mid-job; the run stays "running" and the next tick tries again.
+        report.errors["record run"] = describe_error(exc)
+        log.warning("job.record_failed", run_id=report.run_id, error=type(exc).__name__)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A message safe to store and show: connector messages, otherwise only type and place."""
+    if isinstance(exc, ConnectorError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__} at {_where(exc)}"
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno}"
+
+
+def _skipped(stream: Stream, reason: str) -> JobResult:
+    log.info("job.skipped", system=stream.system, stream=stream.name, reason=reason)
+    return JobResult(stream.system, stream.name, JobOutcome.SKIPPED, reason=reason)
+
+
+def _key(stream: Stream) -> str:
+    return f"{stream.system}/{stream.name}"
