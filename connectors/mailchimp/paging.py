@@ -96,6 +96,8 @@ class Scan:
         else:
             offset = sum(1 for s in stamps if s == newest)
         self.window = Window(newest, max(0, offset - self._overlap))
-        for second in [s for s in self._emitted if s < newest]:
+        # Keep the second before the boundary too: should ``since_last_changed`` ever mean
+        # "at or after", its members would come back, and must not be emitted twice.
+        for second in [s for s in self._emitted if s < newest - 1]:
             del self._emitted[second]
         return False

@@ -197,3 +197,29 @@ def test_a_malformed_delivery_is_refused(
 
     with pytest.raises(WebhookRejectedError):
         connector.parse_webhook(WebhookRequest("POST", url, {}, body, FIRED))
+
+
+def test_a_cleaned_address_withdraws_consent_as_cleaned(
+    connector: MailchimpConnector, sandbox: MailchimpSandbox, ada: str
+) -> None:
+    sandbox.edit_member(ada, status="cleaned")
+
+    (event,) = connector.parse_webhook(delivered(sandbox))
+
+    assert event.record is not None
+    assert event.record.consent == (
+        Consent("email", ConsentStatus.WITHDRAWN, FIRED, source_status="cleaned"),
+    )
+
+
+def test_address_merges_arrive_as_parts(
+    connector: MailchimpConnector, sandbox: MailchimpSandbox, ada: str
+) -> None:
+    home = {"addr1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}
+    sandbox.edit_member(ada, merge_fields={"ADDRESS": home})
+
+    (event,) = connector.parse_webhook(delivered(sandbox))
+
+    assert event.record is not None
+    assert event.record.fields["merge_fields.ADDRESS.city"] == "Springfield"
+    assert event.record.fields["merge_fields.ADDRESS.country"] == "US"
