@@ -57,7 +57,9 @@ def refresh(
             updated.append(new)
     customers.save_golden(conn, updated, now)
     customers.add_conflicts(conn, conflicts, now)
-    _enqueue(conn, rt, updated, now)
+    # Every touched customer goes to the outbox, changed or not: a system whose edit lost to
+    # a rule must be put back in line. The planner skips targets that already agree.
+    _enqueue(conn, rt, [before[c] for c in ids if c in before], now)
     result.changed = {g.id for g in updated}
     result.conflicts = len(conflicts)
     return result

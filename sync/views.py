@@ -122,7 +122,7 @@ def _records_by_system(conn: Connection) -> dict[str, int]:
     query = select(RECORDS.c.system, RECORDS.c.stream, func.count()).group_by(
         RECORDS.c.system, RECORDS.c.stream
     )
-    return {f"{system}/{stream}": n for system, stream, n in conn.execute(query).tuples()}
+    return {f"{system}/{stream}": n for system, stream, n in conn.execute(query)}
 
 
 def _count(conn: Connection, table: Any, *where: Any) -> int:

@@ -67,7 +67,7 @@ def start_world(
         server = SandboxServer(sandbox.app).start()
         world.sandboxes[name], world.servers[name] = sandbox, server
         settings = sandbox.settings(name, server.base_url)
-        system["base_url"] = server.base_url
+        system["base_url"] = settings.base_url
         system.setdefault("options", {}).update(dict(settings.options))
         world.env.update(_secrets(system.get("credentials", {}), settings.credentials))
     document["store"]["url"] = store_url

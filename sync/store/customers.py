@@ -47,7 +47,7 @@ def links_of_records(conn: Connection, record_ids: Sequence[str]) -> dict[str, s
         query = select(LINKS.c.source_record_id, LINKS.c.customer_id).where(
             LINKS.c.source_record_id.in_(part)
         )
-        out.update(dict(conn.execute(query).tuples().all()))
+        out.update(dict(conn.execute(query).all()))
     return out
 
 

@@ -36,7 +36,7 @@ def apart_from(conn: Connection, record_ids: Sequence[str]) -> dict[str, set[str
         query = select(DECISIONS.c.record_a, DECISIONS.c.record_b).where(
             or_(DECISIONS.c.record_a.in_(part), DECISIONS.c.record_b.in_(part))
         )
-        for a, b in conn.execute(query).tuples():
+        for a, b in conn.execute(query):
             out.setdefault(a, set()).add(b)
             out.setdefault(b, set()).add(a)
     return out

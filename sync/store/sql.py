@@ -68,7 +68,9 @@ class Store:
             yield conn
 
     def close(self) -> None:
+        """Roll back a dry run and release every pooled connection."""
         if self._held is not None:
             self._held.rollback()
             self._held.close()
             self._held = None
+        self.engine.dispose()
