@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cast import BOTH, CRM_ONLY, MA_ONLY
 
 from connectors.base import ConnectorDeps
 from connectors.toolkit.clock import ManualClock
@@ -13,22 +14,6 @@ from connectors.toolkit.sandbox import SeedPerson
 from sync.config import load_config
 from sync.demo.world import World, start_world
 from sync.runtime import Runtime, open_runtime
-
-BOTH = [
-    SeedPerson("anna.mueller@example.org", "Anna", "Müller", city="Köln"),
-    SeedPerson("mehmet.yilmaz@example.org", "Mehmet", "Yılmaz", city="Berlin"),
-    SeedPerson("john.smith@example.org", "John", "Smith", city="London"),
-    SeedPerson("ayse.kaya@example.org", "Ayşe", "Kaya", city="Hamburg"),
-]
-CRM_ONLY = [
-    SeedPerson("hans.peter@example.org", "Hans-Peter", "Schulz"),
-    SeedPerson("emma.jones@example.org", "Emma", "Jones"),
-]
-MA_ONLY = [
-    SeedPerson("fatma.demir@example.org", "Fatma", "Demir", email_status="subscribed"),
-    SeedPerson("oliver.brown@example.org", "Oliver", "Brown", email_status="subscribed"),
-    SeedPerson("lena.fischer@example.org", "Lena", "Fischer", email_status="transactional"),
-]
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import BOTH, MA_ONLY
+from cast import BOTH, MA_ONLY
+
 from connectors.toolkit.clock import ManualClock
 from sync import views
 from sync.cycle import run_cycle
