@@ -47,6 +47,7 @@ def build_app(services: Services) -> Starlette:
     objects = "/crm/v3/objects/{object_type}"
     prefs = "/communication-preferences/v4"
     return Starlette(
+        exception_handlers={404: _unknown_route, 405: _unknown_route},
         routes=[
             route(objects, "GET", lambda r, _: (200, _list(s, r))),
             route(objects, "POST", lambda r, b: _create_one(s, r, b)),
@@ -64,7 +65,7 @@ def build_app(services: Services) -> Starlette:
             route(prefs + "/statuses/{who}", "POST", lambda r, b: (200, _set_status(s, r, b))),
             route(prefs + "/statuses/{who}/unsubscribe-all", "GET", lambda r, _: _wide(s, r)),
             route(prefs + "/statuses/{who}/unsubscribe-all", "POST", lambda r, _: _unsub(s, r)),
-        ]
+        ],
     )
 
 
@@ -85,6 +86,14 @@ def _endpoint(
         return _json(status, body, headers)
 
     return endpoint
+
+
+async def _unknown_route(request: Request, exc: Exception) -> Response:
+    """Unknown paths (another API version, say) get HubSpot's JSON error, not plain text."""
+    status = getattr(exc, "status_code", 404)
+    category = "OBJECT_NOT_FOUND" if status == 404 else "VALIDATION_ERROR"
+    error = ApiError(status, category, f"No route for {request.method} {request.url.path}")
+    return _json(status, error.body(), {})
 
 
 async def _payload(request: Request) -> Any:

@@ -289,3 +289,9 @@ def test_write_calls_count_writes_only(api: httpx.Client, sandbox: HubSpotSandbo
     api.post(CONTACTS + "/batch/archive", json={"inputs": [{"id": "1"}]})
 
     assert sandbox.write_calls() == 2
+
+
+def test_an_unknown_api_version_gets_a_json_404(api: httpx.Client) -> None:
+    response = api.get("/crm/objects/2099-01/contacts")
+
+    assert (response.status_code, response.json()["status"]) == (404, "error")
