@@ -34,12 +34,10 @@ def _root() -> None:
     """Sync customer data between CRM, marketing automation, ERP and shop."""
 
 
-def _register_groups() -> None:
-    for name in GROUPS:
-        importlib.import_module(f"sync.cli.{name}").register(app)
+for _name in GROUPS:
+    importlib.import_module(f"sync.cli.{_name}").register(app)
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register_groups()
     app()

@@ -33,7 +33,7 @@ def load(path: Path, *, check_secrets: bool = True) -> LoadedConfig:
         return load_config(path, check_secrets=check_secrets)
     except ConfigError as exc:
         for problem in exc.problems:
-            errors.print(str(problem), markup=False, highlight=False)
+            typer.echo(str(problem), err=True)
         raise typer.Exit(2) from None
 
 
@@ -46,7 +46,7 @@ def runtime(
     try:
         rt = open_runtime(loaded, deps=deps, dry_run=dry_run)
     except (ConfigurationError, UnknownConnectorError, SecretNotFoundError) as exc:
-        errors.print(f"{loaded.path}: {exc}", markup=False, highlight=False)
+        typer.echo(f"{loaded.path}: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
         yield rt

@@ -16,7 +16,9 @@ def cycle_report(console: Console, report: CycleReport, title: str = "Sync cycle
     counts = report.counts()
     pulled = Table(title=f"{title} #{report.run_id}: records read", title_justify="left")
     for name in ("stream", "read", "new", "changed", "unchanged", "echo", "stale", "quarantined"):
-        pulled.add_column(name, justify="left" if name == "stream" else "right")
+        pulled.add_column(
+            name, justify="right", no_wrap=True
+        ) if name != "stream" else pulled.add_column(name, no_wrap=True, min_width=18)
     for key, c in counts["pulled"].items():
         pulled.add_row(
             key,
@@ -37,7 +39,9 @@ def cycle_report(console: Console, report: CycleReport, title: str = "Sync cycle
         "write calls",
         "failed",
     ):
-        pushed.add_column(name, justify="left" if name == "target" else "right")
+        pushed.add_column(name, justify="right") if name != "target" else pushed.add_column(
+            name, no_wrap=True, min_width=18
+        )
     for key, c in counts["pushed"].items():
         cells = (
             c["considered"],
