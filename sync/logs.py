@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any, TextIO
 
 import structlog
@@ -27,6 +28,16 @@ QUIET_LOGGERS = {
     # Request lines are logged by the web app itself, with the route instead of the path.
     "uvicorn.access": logging.WARNING,
 }
+
+
+class LogLevel(StrEnum):
+    """The levels the command line offers."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
 
 _HEAD = ("timestamp", "level", "logger", "event")
 _redactor = Redactor()

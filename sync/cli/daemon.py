@@ -9,17 +9,18 @@ import typer
 from sync.cli.context import ConfigOption, errors, load
 from sync.config import ConfigError
 from sync.daemon import run_daemon
+from sync.logs import LogLevel
 
 HostOption = typer.Option(None, envvar="CRMSYNC_WEB_HOST", help="Listen address (web.host).")
 PortOption = typer.Option(None, envvar="CRMSYNC_WEB_PORT", help="Port; 0 picks a free one.")
-LevelOption = typer.Option("info", envvar="CRMSYNC_LOG_LEVEL", help="debug, info, warning.")
+LevelOption = typer.Option(LogLevel.INFO, envvar="CRMSYNC_LOG_LEVEL", help="Log level.")
 
 
 def daemon(
     config: Path = ConfigOption,
     host: str | None = HostOption,
     port: int | None = PortOption,
-    log_level: str = LevelOption,
+    log_level: LogLevel = LevelOption,
 ) -> None:
     """Run the sync daemon until SIGTERM: every stream on its schedule, plus webhooks."""
     loaded = load(config)

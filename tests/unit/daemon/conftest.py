@@ -5,6 +5,7 @@ put back as it was after each test."""
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,15 @@ from sync.demo.world import World, start_world
 from sync.runtime import open_runtime
 
 from .seeded import CRM_PEOPLE, MA_PEOPLE, MakeSetup, Setup
+
+
+@pytest.fixture
+def sqlite_only(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh SQLite store, for tests of layers that do not depend on the backend (modules
+    override ``store_url`` with it to keep the suite fast)."""
+    path = tmp_path / "store.sqlite"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

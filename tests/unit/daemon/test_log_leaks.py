@@ -21,6 +21,13 @@ from sync.web import create_app
 
 from .seeded import Setup, personal_values
 
+
+@pytest.fixture
+def store_url(sqlite_only: str) -> str:
+    """What gets logged does not depend on the backend: SQLite only, to keep the suite fast."""
+    return sqlite_only
+
+
 PATH_SECRET = "p4th-s3cret-for-logs"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select
 
@@ -26,6 +27,12 @@ from sync.web import MAX_BODY_BYTES, create_app
 from .seeded import Setup
 
 INBOX = journal.INBOX
+
+
+@pytest.fixture
+def store_url(sqlite_only: str) -> str:
+    """The HTTP layer does not depend on the backend; test_webhooks covers the inbox on both."""
+    return sqlite_only
 
 
 @dataclass
