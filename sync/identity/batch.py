@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -63,6 +64,14 @@ def resolve_table(
     return Resolved(table, comparisons, model, downgrade(scored, clustering.refused), clustering)
 
 
+def train_model(table: ProfileTable, settings: MatchSettings) -> MatchModel:
+    """Fit a match model on a table (e.g. a sample of the store) without deciding anything;
+    the engine persists it with :meth:`MatchModel.to_json` and reuses it for increments."""
+    comparisons = comparisons_for(settings)
+    i, j = candidate_pairs(table, settings)
+    return fit_model(table, compare_pairs(table, i, j, comparisons), comparisons, settings)
+
+
 def downgrade(scored: ScoredPairs, refused: np.ndarray) -> ScoredPairs:
     """Merge pairs clustering turned down become review pairs with a ``weak_cluster`` veto."""
     if len(refused) == 0:
@@ -70,6 +79,4 @@ def downgrade(scored: ScoredPairs, refused: np.ndarray) -> ScoredPairs:
     outcomes, vetoes = scored.outcomes.copy(), scored.vetoes.copy()
     outcomes[refused] = dc.REVIEW
     vetoes[refused] = dc.VETOES.index(dc.Veto.WEAK_CLUSTER)
-    return ScoredPairs(
-        scored.i, scored.j, scored.levels, scored.weights, scored.rules, vetoes, outcomes
-    )
+    return dataclasses.replace(scored, vetoes=vetoes, outcomes=outcomes)

@@ -2,8 +2,8 @@
 
 Merge pairs are taken strongest first (rules, then match weight, ties by record identity so the
 input order never matters). Two clusters join only if the records agree across them: at least
-``min_match_share`` of the cross pairs are merges, at most ``max_apart_share`` fall below the
-review threshold, and none is vetoed (same-CRM records, conflicting ids, operator splits). So
+``min_match_share`` of the cross pairs are merges, at most ``max_apart_share`` are kept apart
+on evidence against them, and none is vetoed (same-CRM records, conflicting ids, splits). So
 A~B and B~C with A and C dissimilar ends as {A, B} and {C}, and the refused link goes to review.
 """
 
@@ -57,8 +57,11 @@ class _Forest:
 
 
 def _states(scored: ScoredPairs) -> np.ndarray:
+    """Match, neutral, apart or veto per pair. Apart needs evidence against (the fields' own
+    weight below zero): two records that merely lack common fields do not split a cluster."""
     state = np.full(len(scored), NEUTRAL_STATE, dtype=np.int8)
-    state[scored.outcomes == dc.APART] = APART_STATE
+    against = scored.weights - scored.prior_log2_odds < 0
+    state[(scored.outcomes == dc.APART) & against] = APART_STATE
     state[scored.outcomes == dc.MERGE] = MATCH_STATE
     state[scored.vetoes != 0] = VETO_STATE
     return state

@@ -20,7 +20,8 @@ class ScoredPairs:
     """Pairs ``(i[k], j[k])`` of one table with everything decided about them.
 
     ``rules[k]`` indexes ``settings.rules`` (``-1``: none), ``vetoes[k]`` indexes
-    :data:`decision.VETOES`, ``outcomes[k]`` indexes :data:`decision.OUTCOMES`.
+    :data:`decision.VETOES`, ``outcomes[k]`` indexes :data:`decision.OUTCOMES`. ``weights``
+    include the prior; ``weights - prior_log2_odds`` is the evidence of the fields alone.
     """
 
     i: np.ndarray
@@ -30,6 +31,7 @@ class ScoredPairs:
     rules: np.ndarray
     vetoes: np.ndarray
     outcomes: np.ndarray
+    prior_log2_odds: float = 0.0
 
     def __len__(self) -> int:
         return len(self.i)
@@ -43,6 +45,7 @@ class ScoredPairs:
             self.rules[mask],
             self.vetoes[mask],
             self.outcomes[mask],
+            self.prior_log2_odds,
         )
 
     def count(self, outcome: dc.Outcome) -> int:
@@ -74,7 +77,9 @@ def score_pairs(
     disagreement = dc.disagreements(levels, comparisons, rules, settings)
     vetoes = dc.vetoes(table, i, j, disagreement, kept_apart)
     outcomes = dc.outcomes(weights, rules, vetoes, settings)
-    return ScoredPairs(i, j, levels, weights.astype(np.float32), rules, vetoes, outcomes)
+    return ScoredPairs(
+        i, j, levels, weights.astype(np.float32), rules, vetoes, outcomes, model.prior_log2_odds
+    )
 
 
 def explain(

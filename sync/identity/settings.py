@@ -64,7 +64,8 @@ class ClusterPolicy:
     """When a record (or group of records) may join a cluster: against most of it, not one link.
 
     A join needs at least ``min_match_share`` of the cross pairs at the merge threshold and at
-    most ``max_apart_share`` of them below the review threshold; that stops chains of weak links.
+    most ``max_apart_share`` of them kept apart with evidence against (fields that disagree);
+    that stops chains of weak links.
     """
 
     min_match_share: float = 0.5

@@ -12,6 +12,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from sync.identity.table import Column
 
 Scorer = Callable[..., Any]
+PARALLEL_PAIRS = 50_000
 
 
 def coded_pairs(column: Column, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +42,9 @@ def pair_scores(
     unique, inverse = np.unique(keys, return_inverse=True)
     left_values = np.asarray(column.values, dtype=object)[unique // width]
     right_values = np.asarray(right.values, dtype=object)[unique % width]
-    scores = process.cpdist(left_values, right_values, scorer=scorer, workers=-1)
+    # Threads pay off only for many pairs; small increments stay on the calling thread.
+    workers = -1 if len(unique) >= PARALLEL_PAIRS else 1
+    scores = process.cpdist(left_values, right_values, scorer=scorer, workers=workers)
     out[mask] = np.asarray(scores, dtype=np.float32)[inverse.ravel()]
     return out
 

@@ -149,6 +149,7 @@ def chain_scores(
         rules=np.full(size, dc.NO_RULE, dtype=np.int8),
         vetoes=np.zeros(size, dtype=np.int8),
         outcomes=np.array(outcomes, dtype=np.int8),
+        prior_log2_odds=-10.0,
     )
 
 
