@@ -2,8 +2,9 @@
 
 Pure: given the golden record, what the target holds (its source record), the stream's
 mapping and the creation policy, it returns the write to make, or None when the target is
-already right. Only fields that differ are written; consent is written only when the target
-states something else than the golden record, and an implied grant is never written.
+already right. Only fields that differ are written; the target's natural key is written only
+on creation; consent is written only when the target states something else than the golden
+record, and an implied grant is never written.
 """
 
 from __future__ import annotations
@@ -48,8 +49,12 @@ def plan_write(
             return None
         diff = wanted
     else:
+        # The natural key (an e-mail in HubSpot and Mailchimp) is the record's identity there:
+        # set when we create the record, never rewritten from another system's value.
         diff = {
-            f: v for f, v in wanted.items() if comparable(v) != comparable(target.fields.get(f))
+            f: v
+            for f, v in wanted.items()
+            if f != key_field and comparable(v) != comparable(target.fields.get(f))
         }
     if not diff and not consent:
         return None

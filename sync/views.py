@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from sync.identity.normalize.email import normalize_email
 from sync.store import customers, journal, outbox
@@ -36,7 +36,8 @@ def status(conn: Connection, runs: int = 5) -> dict[str, Any]:
             "source_records": _count(conn, RECORDS),
             "links": _count(conn, LINKS),
             "open_conflicts": _count(conn, CONFLICTS, CONFLICTS.c.resolved_at.is_(None)),
-            "quarantined": _count(conn, QUARANTINE, QUARANTINE.c.replayed_at.is_(None)),
+            "quarantined": _count(conn, QUARANTINE, _open_in("pull")),
+            "push_failures": _count(conn, QUARANTINE, _open_in("push")),
             "open_reviews": _count(conn, REVIEW, REVIEW.c.status == "open"),
         },
         "records_by_system": _records_by_system(conn),
@@ -116,6 +117,10 @@ def quarantined(
     if not include_replayed:
         query = query.where(QUARANTINE.c.replayed_at.is_(None))
     return [_jsonable(dict(r)) for r in conn.execute(query).mappings()]
+
+
+def _open_in(step: str) -> Any:
+    return and_(QUARANTINE.c.replayed_at.is_(None), QUARANTINE.c.step == step)
 
 
 def _records_by_system(conn: Connection) -> dict[str, int]:

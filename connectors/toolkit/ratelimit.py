@@ -57,7 +57,9 @@ class TokenBucket:
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
                     return
-                wait_s = (1.0 - self._tokens) / self._per_s
+                # At least a microsecond: float rounding can leave 0.99999… tokens, and a
+                # sleep too short to move a clock would spin forever.
+                wait_s = max((1.0 - self._tokens) / self._per_s, 1e-6)
             self._clock.sleep(wait_s)
 
     def observe(self, seen: LimitObservation) -> None:

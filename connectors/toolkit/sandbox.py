@@ -160,6 +160,12 @@ class Sandbox(Protocol):
         """How many write requests (create, update, delete, batch) the sandbox has served."""
         ...
 
+    def edit_person(self, external_id: str, changes: SeedPerson) -> None:
+        """Change a person as a user in the vendor's UI would: every field ``changes`` gives
+        (None leaves a field alone; ``email_status`` too) is set and the record's modification
+        time moves."""
+        ...
+
 
 SandboxFactory = Callable[..., Sandbox]
 
@@ -168,8 +174,11 @@ class SandboxServer:
     """Serves an ASGI app with uvicorn on an ephemeral loopback port, in a thread."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that name it, and
+        # without it Nagle and delayed ACKs stall every response by ~40 ms.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.bind((host, port))
         self._sock.listen(256)
         config = uvicorn.Config(

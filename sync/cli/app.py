@@ -17,6 +17,7 @@ GROUPS: tuple[str, ...] = (
     "conflicts",
     "quarantine",
     "config_cmd",
+    "demo",
 )
 """Modules of :mod:`sync.cli` that register commands, in help order."""
 

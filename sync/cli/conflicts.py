@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sync import views
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, runtime
+from sync.cli.context import ConfigOption, console, store
 
 
 def conflicts(
@@ -18,7 +18,7 @@ def conflicts(
     config: Path = ConfigOption,
 ) -> None:
     """List recorded conflicts, newest first."""
-    with runtime(config) as rt, rt.store.transaction() as conn:
+    with store(config) as opened, opened.transaction() as conn:
         rows = views.conflicts(conn, include_resolved)
     if as_json:
         render.as_json(console, rows)

@@ -12,9 +12,11 @@ from rich.console import Console
 
 from connectors.base import ConfigurationError, ConnectorDeps
 from sync.config import ConfigError, LoadedConfig, load_config
-from sync.config.secrets import SecretNotFoundError
+from sync.config.secrets import SecretNotFoundError, resolve_url
 from sync.registry import UnknownConnectorError
 from sync.runtime import Runtime, open_runtime
+from sync.store.db import open_store
+from sync.store.sql import Store
 
 console = Console()
 errors = Console(stderr=True)
@@ -35,6 +37,23 @@ def load(path: Path, *, check_secrets: bool = True) -> LoadedConfig:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def store(path: Path) -> Iterator[Store]:
+    """Only the store, for commands that read it: no connector is built, no vendor secret
+    is needed (so the demo's store can be explored after the demo has ended)."""
+    loaded = load(path, check_secrets=False)
+    try:
+        url = resolve_url(loaded.config.store.url, base_dir=loaded.base_dir)
+    except SecretNotFoundError as exc:
+        typer.echo(f"{loaded.path}: store.url: {exc}", err=True)
+        raise typer.Exit(2) from None
+    opened = Store(open_store(url))
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sync import views
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, errors, runtime
+from sync.cli.context import ConfigOption, console, errors, store
 
 
 def customer(
@@ -18,7 +18,7 @@ def customer(
     config: Path = ConfigOption,
 ) -> None:
     """Show a customer's golden record with provenance and its source records."""
-    with runtime(config) as rt, rt.store.transaction() as conn:
+    with store(config) as opened, opened.transaction() as conn:
         found = views.find_customer(conn, ident)
         data = views.customer_view(conn, found) if found else None
     if data is None:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sync import views
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, runtime
+from sync.cli.context import ConfigOption, console, runtime, store
 from sync.replay import replay
 
 group = typer.Typer(help="Records that could not be taken in.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def list_entries(
     config: Path = ConfigOption,
 ) -> None:
     """List quarantined records with their reasons (never their contents)."""
-    with runtime(config) as rt, rt.store.transaction() as conn:
+    with store(config) as opened, opened.transaction() as conn:
         rows = views.quarantined(conn, include_replayed)
     if as_json:
         render.as_json(console, rows)

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sync import views
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, runtime
+from sync.cli.context import ConfigOption, console, store
 
 
 def status(
@@ -18,7 +18,7 @@ def status(
     config: Path = ConfigOption,
 ) -> None:
     """Show recent runs with their counts and errors, store totals and cursors."""
-    with runtime(config) as rt, rt.store.transaction() as conn:
+    with store(config) as opened, opened.transaction() as conn:
         data = views.status(conn, runs)
     if as_json:
         render.as_json(console, data)

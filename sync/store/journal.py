@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from sync.store.sql import upsert
 from sync.store.tables import CheckpointRow, QuarantineRow, SyncRunRow, WebhookEventRow
@@ -58,9 +58,24 @@ def recent_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
-    """Keep records that could not be taken in; the reason never contains personal data."""
-    if rows:
-        conn.execute(QUARANTINE.insert(), [{**r, "created_at": now} for r in rows])
+    """Keep records that could not be taken in; the reason never contains personal data.
+
+    A record quarantined again replaces its open entry, so every cycle that meets the same
+    bad record does not add another one.
+    """
+    if not rows:
+        return
+    for row in rows:
+        if row.get("external_id") is not None:
+            conn.execute(
+                delete(QUARANTINE).where(
+                    QUARANTINE.c.system == row["system"],
+                    QUARANTINE.c.stream == row["stream"],
+                    QUARANTINE.c.external_id == row["external_id"],
+                    QUARANTINE.c.replayed_at.is_(None),
+                )
+            )
+    conn.execute(QUARANTINE.insert(), [{**r, "created_at": now} for r in rows])
 
 
 def release_quarantined(

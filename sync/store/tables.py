@@ -235,6 +235,7 @@ class QuarantineRow(SQLModel, table=True):
     __tablename__ = "quarantine"
 
     id: int | None = Field(default=None, primary_key=True)
+    step: str = "pull"
     system: str = Field(index=True)
     stream: str
     external_id: str | None = None

@@ -109,6 +109,13 @@ class HubSpotSandbox:
         """Change a record as a HubSpot user would; its modification date moves to now."""
         self.portal.edit(stream, external_id, dict(properties))
 
+    def edit_person(self, external_id: str, changes: SeedPerson) -> None:
+        """A user edit from vendor-neutral changes; an unsubscribe opts the contact out."""
+        properties = contact_properties(replace(changes, email_status=None))
+        if changes.email_status in ("unsubscribed", "cleaned"):
+            properties["hs_email_optout"] = "true"
+        self.edit(external_id, properties)
+
     def merge(self, primary_id: str, other_id: str, stream: str = "contacts") -> str:
         """Merge two records as a user would; returns the id of the new surviving record."""
         request = {"primaryObjectId": primary_id, "objectIdToMerge": other_id}

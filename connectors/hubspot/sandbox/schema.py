@@ -98,6 +98,10 @@ CONTACT_PROPERTIES = (
     PropertyDef("hubspotscore", "number", "number"),
     PropertyDef("interests", "enumeration", "checkbox", ("news", "events", "offers")),
     PropertyDef("is_vip", "bool", "booleancheckbox"),
+    # Custom properties a portal admin creates for the engagement crmsync brings from the MA.
+    PropertyDef("crmsync_email_open_rate", "number", "number"),
+    PropertyDef("crmsync_email_click_rate", "number", "number"),
+    PropertyDef("crmsync_engagement_rating", "number", "number"),
 )
 
 COMPANY_PROPERTIES = (

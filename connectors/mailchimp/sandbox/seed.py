@@ -22,7 +22,7 @@ def member_from_seed(
         raise ValueError("a Mailchimp member needs an email address")
     stamp = int(person.modified_at.timestamp()) if person.modified_at else now
     status = person.email_status or "subscribed"
-    merges = {tag: value for tag, value in _merges(person).items() if tag in merge_tags}
+    merges = {tag: value for tag, value in merge_values(person).items() if tag in merge_tags}
     return Member(
         id=subscriber_hash(person.email),
         email_address=person.email,
@@ -39,7 +39,8 @@ def member_from_seed(
     )
 
 
-def _merges(person: SeedPerson) -> dict[str, Any]:
+def merge_values(person: SeedPerson) -> dict[str, Any]:
+    """Merge field values of a person, ``""`` where the person gives none."""
     birthday = person.birthday
     return {
         "FNAME": person.first_name or "",

@@ -12,7 +12,7 @@ from connectors.mailchimp.sandbox.batches import RESULTS_PREFIX
 from connectors.mailchimp.sandbox.http import ApiGate, Traffic
 from connectors.mailchimp.sandbox.member import Member, subscriber_hash
 from connectors.mailchimp.sandbox.merge import default_merge_fields
-from connectors.mailchimp.sandbox.seed import member_from_seed
+from connectors.mailchimp.sandbox.seed import member_from_seed, merge_values
 from connectors.mailchimp.sandbox.state import Audience, MemberInput
 from connectors.mailchimp.sandbox.webhooks import Source, WebhookDelivery
 from connectors.toolkit.sandbox import (
@@ -136,6 +136,17 @@ class MailchimpSandbox:
             merge_fields=dict(merge_fields) if merge_fields is not None else None,
         )
         return self.audience.edit(key, given, source)
+
+    def edit_person(self, external_id: str, changes: SeedPerson) -> None:
+        """A subscriber's own edit from vendor-neutral changes (status and merge fields)."""
+        merges = {k: v for k, v in merge_values(changes).items() if v}
+        self.edit_member(
+            external_id,
+            source="user",
+            status=changes.email_status,
+            merge_fields=merges or None,
+            new_email=changes.email,
+        )
 
     def deliveries(self) -> list[WebhookDelivery]:
         """Take the webhook deliveries queued since the last call, oldest first."""

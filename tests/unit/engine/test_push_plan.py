@@ -125,3 +125,15 @@ def test_implied_grant_is_never_written_and_deleted_customers_are_left_alone() -
 
     assert implied_plan is None
     assert deleted_plan is None
+
+
+def test_the_targets_natural_key_is_never_rewritten() -> None:
+    actual = plan_write(
+        golden({"email": "work@firma.de", "first_name": "Anna"}),
+        target({"email": "private@gmx.de", "first_name": "Anna"}),
+        MAP,
+        CreatePolicy.NEVER,
+        "email",
+    )
+
+    assert actual is None

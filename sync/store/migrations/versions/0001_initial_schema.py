@@ -198,6 +198,7 @@ def upgrade() -> None:
     op.create_table(
         "quarantine",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(), nullable=False),
         sa.Column("system", sa.String(), nullable=False),
         sa.Column("stream", sa.String(), nullable=False),
         sa.Column("external_id", sa.String(), nullable=True),
