@@ -62,6 +62,7 @@ _GERMAN_STREET_WORDS = {"pl": "platz"}
 _STREET_ENDINGS = {"str": "strasse"}
 _GERMAN_STREET_ENDINGS = {"pl": "platz"}
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
+_NUMBER_MARKERS = frozenset({"no", "nr"})
 _GERMAN_SPEAKING = frozenset({"DE", "AT", "CH", "LI", "LU"})
 _NUMERIC_POSTCODE_LENGTH = {"DE": 5, "TR": 5, "AT": 4, "CH": 4, "LI": 4, "DK": 4, "BE": 4}
 
@@ -74,9 +75,10 @@ _FLAGS = re.IGNORECASE | re.ASCII
 _TURKISH_I = str.maketrans({"ı": "i", "İ": "I"})
 _EDGE_PUNCTUATION = " \t,.;:-/"
 _NUMBER_ONLY = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*$", _FLAGS)
-# Turkish "No: 15" or "No:15/3", optionally followed by the flat, "D: 4" or "Daire 4".
+# Turkish "No: 15" or "No:15/3", optionally followed by the flat, "D: 4" or "Daire 4"; also the
+# German "Nr. 15".
 _TURKISH_NUMBER = re.compile(
-    rf"\bno\s*[:.]?\s*(?P<number>{_NUMBER})(?:\s*,?\s*(?:d|daire)\s*[:.]?\s*(?P<flat>\d+))?",
+    rf"\b(?:no|nr)\s*[:.]?\s*(?P<number>{_NUMBER})(?:\s*,?\s*(?:d|daire)\s*[:.]?\s*(?P<flat>\d+))?",
     _FLAGS,
 )
 _TRAILING_NUMBER = re.compile(rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*$", _FLAGS)
@@ -85,8 +87,9 @@ _NUMBER_THEN_EXTRAS = re.compile(
     rf"^(?P<street>.*?[^\d\s])[\s,]*(?P<number>{_NUMBER})\s*,.*$", _FLAGS
 )
 # An English flat or unit before the house number: "Flat 3, 10 High St".
-_UNIT_PREFIX = re.compile(r"^\s*(?:flat|apartment|apt|unit|suite)\s+\w+\s*,?\s*", re.I)
+_UNIT_PREFIX = re.compile(r"^\s*(?:flat|apartment|apt|unit|suite)\s+\w+(?:\s*,|\s)\s*(?=\S)", re.I)
 _LEADING_NUMBER = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*,?\s+(?P<street>\D.*)$", _FLAGS)
+_NOT_POSTCODE = re.compile(r"[^A-Z0-9 -]")
 _POSTCODE_PREFIX = re.compile(r"^(?:D|DE|A|AT|CH|TR|FL|L)\s*-\s*(?=\d)")
 _CITY_WITH_POSTCODE = re.compile(
     r"^\s*(?:[A-Z]{1,2}\s*-\s*)?(?P<postcode>\d{4,5})\s+(?P<city>\D.*)$"
@@ -122,8 +125,9 @@ def normalize_address(
 
 def normalize_postcode(raw: str | None, country: str) -> str:
     """Postcode in its country's usual form: "1067" in DE gives "01067", "sw1a1aa" "SW1A 1AA"."""
-    text = " ".join(unicodedata.normalize("NFKC", raw or "").upper().split())
-    text = _POSTCODE_PREFIX.sub("", text)
+    # Postcodes are ASCII letters, digits, spaces and hyphens in every country we know of.
+    ascii_text = _NOT_POSTCODE.sub(" ", unicodedata.normalize("NFKC", raw or "").upper())
+    text = _POSTCODE_PREFIX.sub("", " ".join(ascii_text.split()))
     if country in _NUMERIC_POSTCODE_LENGTH:
         digits = "".join(char for char in text if char.isascii() and char.isdigit())
         # Spreadsheets drop leading zeros: "01067" Dresden arrives as "1067".
@@ -183,7 +187,10 @@ def _expand_street(folded: str, country: str) -> str:
     elif country in _GERMAN_SPEAKING:
         words.update(_GERMAN_STREET_WORDS)
         endings.update(_GERMAN_STREET_ENDINGS)
-    return " ".join(_expand_word(word, words, endings) for word in folded.split())
+    expanded = [_expand_word(word, words, endings) for word in folded.split()]
+    if expanded and expanded[-1] in _NUMBER_MARKERS:  # "No" or "Nr." left without its number
+        expanded.pop()
+    return " ".join(expanded)
 
 
 def _expand_word(word: str, words: dict[str, str], endings: dict[str, str]) -> str:

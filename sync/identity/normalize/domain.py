@@ -81,7 +81,7 @@ def normalize_domain(raw: str | None) -> str | None:
     if host is None:
         return None
     host = host.rstrip(".")
-    if host.startswith("www."):
+    if host.startswith("www.") and "." in host[len("www.") :]:  # but "www.com" is a domain
         host = host[len("www.") :]
     return _ascii_domain(host)
 

@@ -102,23 +102,24 @@ def normalize_person_name(first: str | None, last: str | None) -> PersonName:
     "Dr. Hans-Peter" + "von Müller" gives first "hans peter", last "mueller", particles "von",
     title "dr". When only one field is filled, it is read as a full name: "Müller, Hans" as
     last-comma-first, otherwise first names then the last name ("Ludwig van Beethoven"); a
-    single word stays in the field it was given in.
-    A last-name field consisting only of title words ("Herr") is kept as a name.
+    hyphenated name is one name ("Müller-Lüdenscheidt" stays a last name), and a single name
+    stays in the field it was given in. The last word of a last-name field is kept even if it
+    is a title word ("Trude" + "Herr").
     """
-    first_words, last_words = fold(first).split(), fold(last).split()
-    if not first_words or not last_words:
-        if first_words:
-            return _from_full_name(first or "", lone_word_is_first=True)
-        return _from_full_name(last or "", lone_word_is_first=False)
+    first_units, last_units = _units(first), _units(last)
+    if not first_units or not last_units:
+        if first_units:
+            return _from_full_name(first or "", lone_name_is_first=True)
+        return _from_full_name(last or "", lone_name_is_first=False)
     titles: list[str] = []
-    first_words = _strip_titles(first_words, titles, keep_last_word=False)
-    last_words = _strip_titles(last_words, titles, keep_last_word=True)
-    particles, last_words = _leading_particles(last_words)
-    first_words, moved = _trailing_first_particles(first_words)
+    first_units = _strip_titles(first_units, titles, keep_last_word=False)
+    last_units = _strip_titles(last_units, titles, keep_last_word=True)
+    particles, last_units = _leading_particles(last_units)
+    first_units, moved = _trailing_first_particles(first_units)
     return PersonName(
-        first=" ".join(first_words),
-        last=" ".join(last_words),
-        particles=" ".join(moved + particles),
+        first=_join(first_units),
+        last=_join(last_units),
+        particles=_join(moved + particles),
         title=" ".join(titles),
     )
 
@@ -133,56 +134,75 @@ def is_swapped(a: PersonName, b: PersonName) -> bool:
     return bool(a.first and a.last) and a.first != a.last and (a.first, a.last) == (b.last, b.first)
 
 
-def _from_full_name(raw: str, *, lone_word_is_first: bool) -> PersonName:
+# A name unit is one whitespace-separated word of the input, folded: "Hans-Peter" is the unit
+# ["hans", "peter"]. Particles are always units of one word; a full name splits between units.
+_Unit = list[str]
+
+
+def _units(raw: str | None) -> list[_Unit]:
+    return [unit for word in (raw or "").split() if (unit := fold(word).split())]
+
+
+def _join(units: list[_Unit]) -> str:
+    return " ".join(word for unit in units for word in unit)
+
+
+def _from_full_name(raw: str, *, lone_name_is_first: bool) -> PersonName:
     if "," in raw:
         last, _, first = raw.partition(",")
-        if first.strip() and last.strip():
+        if fold(first) and fold(last):
             return normalize_person_name(first, last)
     titles: list[str] = []
-    words = _strip_titles(fold(raw).split(), titles, keep_last_word=True)
-    if len(words) == 1 and lone_word_is_first:  # a first name alone ("Hans") stays one
-        return PersonName(first=words[0], last="", particles="", title=" ".join(titles))
-    split_at = _surname_start(words)
-    particles, last_words = _leading_particles(words[split_at:])
+    units = _strip_titles(_units(raw), titles, keep_last_word=True)
+    if len(units) == 1 and lone_name_is_first:  # a first name alone ("Hans") stays one
+        return PersonName(first=_join(units), last="", particles="", title=" ".join(titles))
+    split_at = _surname_start(units)
+    first_units = _strip_titles(units[:split_at], titles, keep_last_word=False)
     return PersonName(
-        first=" ".join(words[:split_at]),
-        last=" ".join(last_words),
-        particles=" ".join(particles),
+        first=_join(first_units),
+        last=_join(units[-1:]),
+        particles=_join(units[split_at:-1]),
         title=" ".join(titles),
     )
 
 
-def _surname_start(words: list[str]) -> int:
-    """Index where the last name (with its particles) starts in a full name."""
-    start = len(words) - 1
-    while start > 0 and _is_particle_before(words, start - 1):
+def _surname_start(units: list[_Unit]) -> int:
+    """Index of the first unit of the last name with its particles, in a full name."""
+    start = len(units) - 1
+    while start > 0 and _is_particle_at(units, start - 1):
         start -= 1
     return max(start, 0)
 
 
-def _is_particle_before(words: list[str], index: int) -> bool:
-    word = words[index]
+def _is_particle_at(units: list[_Unit], index: int) -> bool:
+    word = _single_word(units[index])
     if word == "und":  # "von und zu"
-        return index > 0 and words[index - 1] in _PARTICLES
-    if index == 0:
+        return index > 0 and _single_word(units[index - 1]) in _PARTICLES
+    if index == 0:  # "Al Pacino", "Ben Miller": a name can open with "al" or "ben"
         return word in _SURNAME_ONLY_PARTICLES
     return word in _PARTICLES
 
 
-def _strip_titles(words: list[str], titles: list[str], *, keep_last_word: bool) -> list[str]:
+def _single_word(unit: _Unit) -> str:
+    return unit[0] if len(unit) == 1 else ""
+
+
+def _strip_titles(units: list[_Unit], titles: list[str], *, keep_last_word: bool) -> list[_Unit]:
     """Remove leading and trailing title words, appending them to ``titles``."""
-    rest = list(words)
-    found: list[str] = []
-    while rest and (length := _leading_title_length(rest)):
-        found.extend(rest[:length])
-        rest = rest[length:]
-    tail: list[str] = []
-    while rest and rest[-1] in _TRAILING_TITLES:
-        tail.insert(0, rest.pop())
-    if keep_last_word and not rest and words:
-        return list(words)
-    titles.extend(found + tail)
-    return rest
+    located = [(number, word) for number, unit in enumerate(units) for word in unit]
+    words = [word for _, word in located]
+    start, end = 0, len(words)
+    while start < end and (length := _leading_title_length(words[start:end])):
+        start += length
+    while start < end and words[end - 1] in _TRAILING_TITLES:
+        end -= 1
+    if keep_last_word and units and start >= end:  # "Frau Herr": the last word is the name
+        start, end = len(words) - len(units[-1]), len(words)
+    titles.extend(words[:start] + words[end:])
+    kept: dict[int, _Unit] = {}
+    for number, word in located[start:end]:
+        kept.setdefault(number, []).append(word)
+    return list(kept.values())
 
 
 def _leading_title_length(words: list[str]) -> int:
@@ -199,22 +219,27 @@ def _leading_title_length(words: list[str]) -> int:
     return (leaving_a_word or matches or [0])[0]
 
 
-def _leading_particles(words: list[str]) -> tuple[list[str], list[str]]:
-    """Split particles off the front of a last name, always leaving one word."""
+def _leading_particles(units: list[_Unit]) -> tuple[list[_Unit], list[_Unit]]:
+    """Split particles off the front of a last name, always leaving one unit."""
     count = 0
-    while count < len(words) - 1 and (
-        words[count] in _PARTICLES or (words[count] == "und" and count > 0)
+    while count < len(units) - 1 and (
+        _single_word(units[count]) in _PARTICLES
+        or (_single_word(units[count]) == "und" and count > 0)
     ):
         count += 1
-    return words[:count], words[count:]
+    return units[:count], units[count:]
 
 
-def _trailing_first_particles(words: list[str]) -> tuple[list[str], list[str]]:
+def _trailing_first_particles(units: list[_Unit]) -> tuple[list[_Unit], list[_Unit]]:
     """Move particles typed at the end of the first-name field ("Ludwig van") out of it."""
-    start = len(words)
+    start = len(units)
     while start > 0 and (
-        words[start - 1] in _SURNAME_ONLY_PARTICLES
-        or (words[start - 1] == "und" and start > 1 and words[start - 2] in _PARTICLES)
+        _single_word(units[start - 1]) in _SURNAME_ONLY_PARTICLES
+        or (
+            _single_word(units[start - 1]) == "und"
+            and start > 1
+            and _single_word(units[start - 2]) in _PARTICLES
+        )
     ):
         start -= 1
-    return words[:start], words[start:]
+    return units[:start], units[start:]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+_E164_MAX_DIGITS = 15
+
 
 def normalize_phone(raw: str | None, default_region: str = "DE") -> str | None:
     """Return ``raw`` as an E.164 string ("+4930123456"), or ``None`` if it is not a valid number.
@@ -20,4 +22,7 @@ def normalize_phone(raw: str | None, default_region: str = "DE") -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # libphonenumber accepts some German numbers longer than E.164's 15 digits; they cannot be
+    # dialled from abroad and are almost always typing errors.
+    return e164 if len(e164) - 1 <= _E164_MAX_DIGITS else None

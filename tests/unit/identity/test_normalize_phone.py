@@ -59,6 +59,7 @@ def test_normalize_phone_defaults_to_germany() -> None:
         ("+49 123", "DE"),
         ("030 1234567", "XX"),
         ("0000 000000", "TR"),
+        ("30000000000000", "DE"),
     ],
 )
 def test_normalize_phone_rejects_invalid_numbers(raw: str | None, region: str) -> None:
