@@ -55,6 +55,9 @@ _LOOSE_TRANSLITERATION = str.maketrans({"Ä": "a", "ä": "a", "Ö": "o", "ö": "
 # the same name, and Turkish writes suffixes after one ("İstanbul'da").
 _APOSTROPHES = re.compile(r"['’ʼ`´‘]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# The Unicode blocks of combining diacritical marks, which NFKD splits off Latin letters.
+# Marks of other scripts need no removal: their letters become word breaks anyway.
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # "e" after a, o or u is the spelled-out umlaut; "+" keeps the rewrite idempotent ("uee" -> "u").
 _UMLAUT_SPELLING = re.compile(r"([aou])e+")
 
@@ -92,8 +95,10 @@ def tokens(text: str | None) -> tuple[str, ...]:
 
 
 def _fold_with(text: str, table: dict[int, str]) -> str:
+    if text.isascii():  # the common case; NFKC, the table and diacritics change nothing here
+        return _NOT_ALNUM.sub(" ", _APOSTROPHES.sub("", text.lower())).strip()
     composed = unicodedata.normalize("NFKC", text).translate(table).casefold()
     decomposed = unicodedata.normalize("NFKD", composed).translate(table)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = _COMBINING_MARKS.sub("", decomposed)
     joined = _APOSTROPHES.sub("", bare)
     return _NOT_ALNUM.sub(" ", joined).strip()
