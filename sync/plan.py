@@ -9,6 +9,7 @@ record, and an implied grant is never written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from connectors.base import Consent, ConsentStatus, WriteOp
 from sync.config.model import CreatePolicy
 from sync.mapping import StreamMap
-from sync.store.codec import comparable
+from sync.store.codec import comparable, value_hash
 from sync.store.customers import Golden
 from sync.store.records import StoredRecord
 
@@ -38,8 +39,13 @@ def plan_write(
     smap: StreamMap,
     policy: CreatePolicy,
     key_field: str | None,
+    pushed: Mapping[str, str] | None = None,
 ) -> PlannedWrite | None:
-    """The write that brings the target in line with the golden record, if any is needed."""
+    """The write that brings the target in line with the golden record, if any is needed.
+
+    A field we read back is compared with the target's record; a write-only field (one we
+    cannot read back) with the hash of what we last wrote there (``pushed``, from push state).
+    """
     if golden.is_deleted or (target is not None and target.is_deleted):
         return None
     wanted = {f: v for f, v in golden.fields.items() if f in smap.write and v is not None}
@@ -54,7 +60,7 @@ def plan_write(
         diff = {
             f: v
             for f, v in wanted.items()
-            if f != key_field and comparable(v) != comparable(target.fields.get(f))
+            if f != key_field and _differs(f, v, target, smap, pushed or {})
         }
     if not diff and not consent:
         return None
@@ -62,13 +68,26 @@ def plan_write(
         op_id=golden.id,
         external_id=target.external_id if target else None,
         fields=smap.to_vendor(diff),
-        key=str(golden.fields[key_field]) if key_field and key_field in golden.fields else None,
+        key=_key(golden, key_field) if target is None else None,
         consent=tuple(
             Consent(channel=ch, status=ConsentStatus(st), at=_at(golden, ch))
             for ch, st in consent.items()
         ),
     )
     return PlannedWrite(golden.id, op, diff, consent, target)
+
+
+def _differs(
+    name: str, value: Any, target: StoredRecord, smap: StreamMap, pushed: Mapping[str, str]
+) -> bool:
+    if name in smap.read:
+        return bool(comparable(value) != comparable(target.fields.get(name)))
+    return pushed.get(name) != value_hash(value)
+
+
+def _key(golden: Golden, key_field: str | None) -> str | None:
+    """The natural key to upsert by: only for creates, a known record is addressed by id."""
+    return str(golden.fields[key_field]) if key_field and key_field in golden.fields else None
 
 
 def _consent_to_write(golden: Golden, target: StoredRecord | None) -> dict[str, str]:

@@ -46,11 +46,17 @@ class PushCounts:
 def push_stream(
     rt: Runtime, stream: Stream, *, dry_run: bool = False, progress: Progress | None = None
 ) -> PushCounts:
-    """Work the outbox of one target; with ``dry_run`` only plan (nothing is written)."""
+    """Work the outbox of one target; with ``dry_run`` only plan (nothing is written).
+
+    Planned writes are gathered across outbox chunks so that every call but the last carries
+    a full batch.
+    """
     counts = PushCounts()
     progress = progress or Silent()
     task = f"push {stream.system}/{stream.name}"
     progress.start(task)
+    size = max(1, stream.info.write_batch_limit)
+    waiting: list[PlannedWrite] = []
     after = ""
     while not rt.stopping.is_set():
         with rt.store.transaction() as conn:
@@ -62,11 +68,15 @@ def push_stream(
             break
         after = ids[-1]
         counts.considered += len(ids)
+        waiting += writes
         if dry_run:
-            counts.planned += writes
-        else:
-            _send(rt, stream, writes, counts)
+            counts.planned, waiting = counts.planned + waiting, []
+        while len(waiting) >= size:
+            _send(rt, stream, waiting[:size], counts)
+            waiting = waiting[size:]
         progress.advance(task, len(ids))
+    if waiting and not rt.stopping.is_set():
+        _send(rt, stream, waiting, counts)
     progress.finish(task)
     return counts
 
@@ -79,13 +89,20 @@ def _settled(ids: Sequence[str], writes: Sequence[PlannedWrite]) -> list[str]:
 def _plan(conn: Connection, rt: Runtime, stream: Stream, ids: Sequence[str]) -> list[PlannedWrite]:
     golden = customers.load_golden(conn, ids)
     targets = _targets(conn, stream, ids)
+    pushed = outbox.states(conn, stream.system, stream.name, ids)
     key_field = _key_field(stream)
     writes = []
     for cid in ids:
         if cid not in golden:
             continue
+        state = pushed.get(cid)
         planned = plan_write(
-            golden[cid], targets.get(cid), stream.map, stream.config.create, key_field
+            golden[cid],
+            targets.get(cid),
+            stream.map,
+            stream.config.create,
+            key_field,
+            state.field_hashes if state else None,
         )
         if planned is not None:
             writes.append(planned)
@@ -112,18 +129,13 @@ def _key_field(stream: Stream) -> str | None:
     return next((c for c, v in stream.map.write.items() if v == vendor_key), None)
 
 
-def _send(rt: Runtime, stream: Stream, writes: list[PlannedWrite], counts: PushCounts) -> None:
-    connector = rt.connectors[stream.system]
-    size = max(1, stream.info.write_batch_limit)
-    for start in range(0, len(writes), size):
-        if rt.stopping.is_set():
-            return  # the rest stays in the outbox for the next run
-        batch = writes[start : start + size]
-        results = connector.write(stream.name, [w.op for w in batch])
-        counts.calls += 1
-        with rt.store.transaction() as conn:
-            _record(conn, rt, stream, batch, results, rt.clock.now(), counts)
-        log.info("push.batch_sent", system=stream.system, stream=stream.name, size=len(batch))
+def _send(rt: Runtime, stream: Stream, batch: list[PlannedWrite], counts: PushCounts) -> None:
+    """One write call with one batch, and its results recorded in one transaction."""
+    results = rt.connectors[stream.system].write(stream.name, [w.op for w in batch])
+    counts.calls += 1
+    with rt.store.transaction() as conn:
+        _record(conn, rt, stream, batch, results, rt.clock.now(), counts)
+    log.info("push.batch_sent", system=stream.system, stream=stream.name, size=len(batch))
 
 
 def _record(
@@ -171,6 +183,7 @@ def _failure(
         return
     failed.append(
         {
+            "step": "push",
             "system": stream.system,
             "stream": stream.name,
             "external_id": write.op.external_id,
@@ -218,7 +231,8 @@ def _as_target_now(
     stream: Stream, write: PlannedWrite, target_id: str, result: WriteResult, now: datetime
 ) -> CanonicalRecord:
     before = write.target
-    fields = {**(before.fields if before else {}), **write.fields}
+    read_back = {f: v for f, v in write.fields.items() if f in stream.map.read}
+    fields = {**(before.fields if before else {}), **read_back}
     consent = dict(before.consent) if before else {}
     stamp = now.isoformat()
     consent.update({c: ConsentStatement(s, stamp, True) for c, s in write.consent.items()})

@@ -30,6 +30,19 @@ class ConsentWriter:
         self._options = options
         self._system = system
 
+    def needs_call(self, consents: tuple[Consent, ...]) -> bool:
+        """True when writing ``consents`` takes a request (a grant we may not write does not)."""
+        return any(c.channel == "email" and self._writable(c) for c in consents)
+
+    def _writable(self, consent: Consent) -> bool:
+        if consent.status is ConsentStatus.WITHDRAWN:
+            return True
+        return (
+            consent.status is ConsentStatus.GRANTED
+            and consent.is_explicit
+            and self._options.can_resubscribe
+        )
+
     def apply(self, email: str, consents: tuple[Consent, ...]) -> WriteFailure | None:
         """Write the email-channel consents of one contact; the first failure is returned."""
         for consent in consents:

@@ -153,11 +153,18 @@ class RecordWriter:
     ) -> dict[str, WriteResult]:
         if self._consent is None:
             return results
-        for op in ops:
+        todo = [
+            op
+            for op in ops
+            if op.consent
+            and not op.is_delete
+            and results[op.op_id].outcome is not WriteOutcome.FAILED
+            and self._consent.needs_call(op.consent)
+        ]
+        emails = self._emails(todo, results)
+        for op in todo:
             result = results[op.op_id]
-            if not op.consent or result.outcome is WriteOutcome.FAILED or op.is_delete:
-                continue
-            email = self._email(op, result.external_id)
+            email = emails.get(op.op_id)
             failure = (
                 self._consent.apply(email, op.consent)
                 if email
@@ -169,15 +176,32 @@ class RecordWriter:
                 results[op.op_id] = replace(result, outcome=WriteOutcome.FAILED, failure=failure)
         return results
 
-    def _email(self, op: WriteOp, external_id: str | None) -> str | None:
-        known = op.fields.get("email") or (op.key if self._plan.key_field == "email" else None)
-        if known or external_id is None:
-            return str(known) if known else None
-        path = f"/crm/v3/objects/{self._plan.object_type}/{external_id}"
-        response = self._client.request("GET", path, params={"properties": "email"})
-        if response.status_code != 200:
-            return None
-        return HubSpotObject.model_validate(response.json()).properties.get("email")
+    def _emails(self, ops: Sequence[WriteOp], results: dict[str, WriteResult]) -> dict[str, str]:
+        """op id → the contact's email: from the op when it carries one, else one batch read
+        per 100 contacts (the preferences API is keyed by email, not by id)."""
+        found: dict[str, str] = {}
+        unknown: dict[str, str] = {}
+        for op in ops:
+            known = op.fields.get("email") or (op.key if self._plan.key_field == "email" else None)
+            external_id = results[op.op_id].external_id
+            if known:
+                found[op.op_id] = str(known)
+            elif external_id:
+                unknown[external_id] = op.op_id
+        ids = list(unknown)
+        for start in range(0, len(ids), 100):
+            body = {
+                "inputs": [{"id": i} for i in ids[start : start + 100]],
+                "properties": ["email"],
+            }
+            response = self._client.request("POST", f"{self._path}/read", json=body)
+            if response.status_code >= 300:
+                continue
+            for hit in response.json().get("results", []):
+                email = (hit.get("properties") or {}).get("email")
+                if email and hit.get("id") in unknown:
+                    found[unknown[hit["id"]]] = email
+        return found
 
 
 def _succeeded(op: WriteOp, hit: HubSpotObject, *, is_new: bool) -> WriteResult:

@@ -7,8 +7,11 @@ Each command group lives in its own module under :mod:`sync.cli` and exposes
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
+
+from sync.logs import configure_logging
 
 GROUPS: tuple[str, ...] = (
     "run",
@@ -18,6 +21,7 @@ GROUPS: tuple[str, ...] = (
     "quarantine",
     "config_cmd",
     "demo",
+    "daemon",
 )
 """Modules of :mod:`sync.cli` that register commands, in help order."""
 
@@ -31,8 +35,13 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    log_level: str = typer.Option(
+        "warning", envvar="CRMSYNC_LOG_LEVEL", help="Log level of the JSON logs on stderr."
+    ),
+) -> None:
     """Sync customer data between CRM, marketing automation, ERP and shop."""
+    configure_logging(log_level, stream=sys.stderr)
 
 
 for _name in GROUPS:

@@ -3,6 +3,7 @@ with bad configuration reported as every problem found and exit code 2."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from sync.runtime import Runtime, open_runtime
 from sync.store.db import open_store
 from sync.store.sql import Store
 
-console = Console()
+# Piped output (CI logs, files) gets a width wide enough for the summary tables.
+console = Console(width=None if sys.stdout.isatty() else 132)
 errors = Console(stderr=True)
 
 ConfigOption = typer.Option(

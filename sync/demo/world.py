@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from connectors.base import SANDBOX_ENTRY_POINT_GROUP, Clock
+from connectors.base import SANDBOX_ENTRY_POINT_GROUP, Clock, ConnectorSettings
 from connectors.toolkit.sandbox import Sandbox, SandboxFactory, SandboxServer
 from sync.config.secrets import is_reference
 
@@ -56,25 +56,49 @@ def start_world(
 
     ``sandbox_options`` passes keyword arguments to a system's sandbox factory (limits, lag).
     """
-    yaml = YAML(typ="rt")
-    document = yaml.load(template.read_text(encoding="utf-8"))
-    world = World(directory / "crmsync.yaml", {}, {})
-    for name, system in document["systems"].items():
+    kinds = {name: system["kind"] for name, system in _load(template)["systems"].items()}
+    sandboxes: dict[str, Sandbox] = {}
+    servers: dict[str, SandboxServer] = {}
+    for name, kind in kinds.items():
         kwargs = dict((sandbox_options or {}).get(name, {}))
         if clock is not None:
             kwargs["clock"] = clock
-        sandbox = sandbox_factory(system["kind"])(**kwargs)
-        server = SandboxServer(sandbox.app).start()
-        world.sandboxes[name], world.servers[name] = sandbox, server
-        settings = sandbox.settings(name, server.base_url)
-        system["base_url"] = settings.base_url
-        system.setdefault("options", {}).update(dict(settings.options))
-        world.env.update(_secrets(system.get("credentials", {}), settings.credentials))
+        sandboxes[name] = sandbox_factory(kind)(**kwargs)
+        servers[name] = SandboxServer(sandboxes[name].app).start()
+    settings = {n: s.settings(n, servers[n].base_url) for n, s in sandboxes.items()}
+    path, env = write_config(template, directory, store_url, settings)
+    return World(path, sandboxes, servers, env)
+
+
+def write_config(
+    template: Path,
+    directory: Path,
+    store_url: str,
+    settings: Mapping[str, ConnectorSettings],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[Path, dict[str, str]]:
+    """Write ``directory/crmsync.yaml`` from ``template`` for systems served at ``settings``.
+
+    Returns the path and the environment variables that carry the credentials.
+    """
+    document = _load(template)
+    env: dict[str, str] = {}
+    for name, system in document["systems"].items():
+        given = settings[name]
+        system["base_url"] = given.base_url
+        system.setdefault("options", {}).update(dict(given.options))
+        system["options"].update(dict((options or {}).get(name, {})))
+        env.update(_secrets(system.get("credentials", {}), given.credentials))
     document["store"]["url"] = store_url
     directory.mkdir(parents=True, exist_ok=True)
-    with world.config_path.open("w", encoding="utf-8") as out:
-        yaml.dump(document, out)
-    return world
+    path = directory / "crmsync.yaml"
+    with path.open("w", encoding="utf-8") as out:
+        YAML(typ="rt").dump(document, out)
+    return path, env
+
+
+def _load(template: Path) -> Any:
+    return YAML(typ="rt").load(template.read_text(encoding="utf-8"))
 
 
 def _secrets(refs: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, str]:

@@ -20,11 +20,21 @@ def create_store_engine(url: str) -> Engine:
     cross-thread check since the daemon runs streams in worker threads)."""
     if url.startswith("sqlite"):
         _ensure_parent(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: SQL errors would otherwise quote values, which can be personal data.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        hide_parameters=True,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def migrate(engine: Engine) -> None:

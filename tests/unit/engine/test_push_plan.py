@@ -74,6 +74,7 @@ def test_only_differing_fields_are_written() -> None:
     assert actual is not None
     assert dict(actual.op.fields) == {"merge_fields.FNAME": "Anna", "merge_fields.CRMID": "101"}
     assert actual.op.external_id == "h1"
+    assert actual.op.key is None, "a known record is addressed by id, never by key"
 
 
 def test_missing_target_is_created_only_with_consent_under_consented_policy() -> None:

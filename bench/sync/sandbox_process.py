@@ -1,0 +1,109 @@
+"""One vendor sandbox in a process of its own, seeded from the benchmark population.
+
+The benchmark runs each sandbox in its own process so that serving 100k records does not
+share a CPU core (and the GIL) with the engine being measured. Besides the vendor API the
+process serves two benchmark routes: ``GET /_bench/stats`` (write calls served so far) and
+``POST /_bench/edit?share=0.01`` (change that share of records as users would).
+
+    python bench/sync/sandbox_process.py hubspot --ids-out crm_ids.txt ...
+    python bench/sync/sandbox_process.py mailchimp --crm-ids crm_ids.txt ...
+
+Prints one JSON line (base URL, credentials, options) and serves until stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from connectors.toolkit.sandbox import Sandbox, SandboxServer, SeedPerson
+from sync.demo.population import NoiseProfile, build_population, with_crm_refs
+from sync.demo.world import sandbox_factory
+
+RELAXED = {
+    "hubspot": {"burst": 1_000_000, "daily": 100_000_000, "search": 100_000},
+    "mailchimp": {"max_connections": 10},
+}
+
+
+def main() -> None:
+    args = _arguments()
+    population = build_population(
+        args.seed, crm=args.crm, ma=args.ma, overlap=args.overlap, noise=NoiseProfile()
+    )
+    sandbox = sandbox_factory(args.kind)(**(RELAXED[args.kind] if args.relaxed else {}))
+    if args.kind == "hubspot":
+        ids = sandbox.seed(population.crm)
+        Path(args.ids_out).write_text("\n".join(ids))
+    else:
+        crm_ids = Path(args.crm_ids).read_text().split("\n")
+        ids = sandbox.seed(with_crm_refs(population, crm_ids))
+    app = _with_bench_routes(sandbox, ids, random.Random(args.seed))
+    with SandboxServer(app) as server:
+        settings = sandbox.settings(args.kind, server.base_url)
+        print(json.dumps(_describe(settings, len(ids))), flush=True)
+        sys.stdin.read()
+
+
+def _with_bench_routes(sandbox: Sandbox, ids: list[str], rng: random.Random) -> Any:
+    async def stats(request: Request) -> JSONResponse:
+        return JSONResponse({"write_calls": sandbox.write_calls()})
+
+    async def edit(request: Request) -> JSONResponse:
+        share = float(request.query_params.get("share", "0.01"))
+        chosen = rng.sample(ids, int(len(ids) * share))
+        for n, external_id in enumerate(chosen):
+            sandbox.edit_person(external_id, _change(n))
+        return JSONResponse({"edited": len(chosen)})
+
+    return Starlette(
+        routes=[
+            Route("/_bench/stats", stats),
+            Route("/_bench/edit", edit, methods=["POST"]),
+            Mount("/", app=sandbox.app),
+        ]
+    )
+
+
+def _change(n: int) -> SeedPerson:
+    """An edit users make: a new phone number, or a new company."""
+    blank = SeedPerson(email=None)
+    if n % 2:
+        return replace(blank, phone=f"+49 30 {5_000_000 + n}")
+    return replace(blank, company=f"Neue Firma {n} GmbH")
+
+
+def _describe(settings: Any, count: int) -> dict[str, Any]:
+    return {
+        "base_url": settings.base_url,
+        "credentials": {k: v.reveal() for k, v in settings.credentials.items()},
+        "options": dict(settings.options),
+        "records": count,
+    }
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["hubspot", "mailchimp"])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--crm", type=int, default=100_000)
+    parser.add_argument("--ma", type=int, default=100_000)
+    parser.add_argument("--overlap", type=float, default=0.6)
+    parser.add_argument("--ids-out", default="crm_ids.txt")
+    parser.add_argument("--crm-ids", default="crm_ids.txt")
+    parser.add_argument("--relaxed", action="store_true", help="lift the vendor's rate limits")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
