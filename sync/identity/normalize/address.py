@@ -57,10 +57,11 @@ _ENGLISH_STREET_WORDS = {
     "terr": "terrace",
     "cl": "close",
 }
-_GERMAN_STREET_WORDS = {"pl": "platz"}
 # Abbreviated endings of German compounds: "Hauptstr." and "Marktpl.".
 _STREET_ENDINGS = {"str": "strasse"}
-_GERMAN_STREET_ENDINGS = {"pl": "platz"}
+_ENGLISH_WORDS = _STREET_WORDS | _ENGLISH_STREET_WORDS
+_GERMAN_WORDS = _STREET_WORDS | {"pl": "platz"}
+_GERMAN_ENDINGS = _STREET_ENDINGS | {"pl": "platz"}
 _ENGLISH_SPEAKING = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 _NUMBER_MARKERS = frozenset({"no", "nr"})
 _GERMAN_SPEAKING = frozenset({"DE", "AT", "CH", "LI", "LU"})
@@ -77,7 +78,7 @@ _EDGE_PUNCTUATION = " \t,.;:-/"
 _NUMBER_ONLY = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*$", _FLAGS)
 # Turkish "No: 15" or "No:15/3", optionally followed by the flat, "D: 4" or "Daire 4"; also the
 # German "Nr. 15".
-_TURKISH_NUMBER = re.compile(
+_MARKED_NUMBER = re.compile(
     rf"\b(?:no|nr)\s*[:.]?\s*(?P<number>{_NUMBER})(?:\s*,?\s*(?:d|daire)\s*[:.]?\s*(?P<flat>\d+))?",
     _FLAGS,
 )
@@ -92,7 +93,7 @@ _LEADING_NUMBER = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*,?\s+(?P<street>\D.*
 _NOT_POSTCODE = re.compile(r"[^A-Z0-9 -]")
 _POSTCODE_PREFIX = re.compile(r"^(?:D|DE|A|AT|CH|TR|FL|L)\s*-\s*(?=\d)")
 _CITY_WITH_POSTCODE = re.compile(
-    r"^\s*(?:[A-Z]{1,2}\s*-\s*)?(?P<postcode>\d{4,5})\s+(?P<city>\D.*)$"
+    r"^\s*(?:[A-Z]{1,2}\s*-\s*)?(?P<postcode>\d{4,5})\s+(?P<city>\D.*)$", _FLAGS
 )
 
 
@@ -147,7 +148,7 @@ def _country_code(country: str | None, default_country: str) -> str:
 
 
 def _split_city(city: str) -> tuple[str, str]:
-    match = _CITY_WITH_POSTCODE.match(unicodedata.normalize("NFKC", city))
+    match = _CITY_WITH_POSTCODE.match(unicodedata.normalize("NFKC", city).translate(_TURKISH_I))
     if match is None:
         return "", city
     return match["postcode"], match["city"]
@@ -158,11 +159,11 @@ def _split_street(street: str) -> tuple[str, str]:
     # The dotless and dotted Turkish i are the letters whose case pair is ASCII: read them as
     # "i" so that upper and lower case parse alike.
     street = unicodedata.normalize("NFKC", street).translate(_TURKISH_I).strip(_EDGE_PUNCTUATION)
-    turkish = _TURKISH_NUMBER.search(street)
-    if turkish is not None:
-        number = _compact_number(turkish["number"])
-        flat = turkish["flat"]
-        rest = street[: turkish.start()] + " " + street[turkish.end() :]
+    marked = _MARKED_NUMBER.search(street)
+    if marked is not None:
+        number = _compact_number(marked["number"])
+        flat = marked["flat"]
+        rest = street[: marked.start()] + " " + street[marked.end() :]
         return rest, f"{number}/{flat}" if flat else number
     without_unit = _UNIT_PREFIX.sub("", street)
     number_only = _NUMBER_ONLY.match(without_unit)
@@ -180,13 +181,12 @@ def _compact_number(number: str) -> str:
 
 
 def _expand_street(folded: str, country: str) -> str:
-    words = dict(_STREET_WORDS)
-    endings = dict(_STREET_ENDINGS)
     if country in _ENGLISH_SPEAKING:
-        words.update(_ENGLISH_STREET_WORDS)
+        words, endings = _ENGLISH_WORDS, _STREET_ENDINGS
     elif country in _GERMAN_SPEAKING:
-        words.update(_GERMAN_STREET_WORDS)
-        endings.update(_GERMAN_STREET_ENDINGS)
+        words, endings = _GERMAN_WORDS, _GERMAN_ENDINGS
+    else:
+        words, endings = _STREET_WORDS, _STREET_ENDINGS
     expanded = [_expand_word(word, words, endings) for word in folded.split()]
     if expanded and expanded[-1] in _NUMBER_MARKERS:  # "No" or "Nr." left without its number
         expanded.pop()
