@@ -49,7 +49,7 @@ def plan_write(
     if golden.is_deleted or (target is not None and target.is_deleted):
         return None
     wanted = {f: v for f, v in golden.fields.items() if f in smap.write and v is not None}
-    consent = _consent_to_write(golden, target)
+    consent = _consent_to_write(golden, target, pushed or {})
     if target is None:
         if not _may_create(golden, policy) or (key_field and key_field not in wanted):
             return None
@@ -90,14 +90,22 @@ def _key(golden: Golden, key_field: str | None) -> str | None:
     return str(golden.fields[key_field]) if key_field and key_field in golden.fields else None
 
 
-def _consent_to_write(golden: Golden, target: StoredRecord | None) -> dict[str, str]:
+def _consent_to_write(
+    golden: Golden, target: StoredRecord | None, pushed: Mapping[str, str]
+) -> dict[str, str]:
+    """Channels whose golden status the target does not state, unless we already wrote that
+    status there: a vendor may keep its own (HubSpot cannot re-subscribe without a legal
+    basis), and writing it again every cycle would change nothing."""
     out: dict[str, str] = {}
     for channel, state in golden.consent.items():
         if not state.get("is_explicit", True) and state["status"] == ConsentStatus.GRANTED:
             continue
         theirs = target.consent.get(channel) if target else None
-        if theirs is None or theirs.status != state["status"]:
-            out[channel] = state["status"]
+        if theirs is not None and theirs.status == state["status"]:
+            continue
+        if pushed.get(f"consent:{channel}") == value_hash(state["status"]):
+            continue
+        out[channel] = state["status"]
     return out
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from connectors.base import FailureKind, WriteOutcome, WriteResult
 from sync.plan import PlannedWrite, plan_write
 from sync.progress import Progress, Silent
-from sync.records import CanonicalRecord, ConsentStatement, record_id
+from sync.records import CanonicalRecord, record_id
 from sync.resolve import identity_keys
 from sync.runtime import Runtime, Stream
 from sync.store import customers, journal, outbox
@@ -233,9 +233,9 @@ def _as_target_now(
     before = write.target
     read_back = {f: v for f, v in write.fields.items() if f in stream.map.read}
     fields = {**(before.fields if before else {}), **read_back}
+    # Consent stays as the target last stated it: whether a vendor took our statement is
+    # seen on the next read (and recognised as our echo through the push state).
     consent = dict(before.consent) if before else {}
-    stamp = now.isoformat()
-    consent.update({c: ConsentStatement(s, stamp, True) for c, s in write.consent.items()})
     modified = result.modified_at or (before.modified_at if before else None)
     return CanonicalRecord(
         id=record_id(stream.system, stream.name, target_id),
