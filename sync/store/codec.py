@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from connectors.base import FieldValue
 from sync.canonical import FieldType
@@ -60,12 +61,12 @@ def comparable(value: Any) -> Any:
 
 def value_hash(value: Any) -> str:
     """A short stable hash of one encoded value's comparable form."""
-    raw = json.dumps(comparable(value), sort_keys=True, default=str)
-    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+    raw = orjson.dumps(comparable(value), option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
 
 def content_hash(fields: Mapping[str, Any], consent: Mapping[str, Any], is_deleted: bool) -> str:
     """The hash of a record's encoded content; the modification time is not content."""
     payload = {k: comparable(v) for k, v in fields.items() if v is not None}
-    raw = json.dumps([payload, consent, is_deleted], sort_keys=True, default=str)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    raw = orjson.dumps([payload, consent, is_deleted], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from sync.store.sql import chunks, upsert
 from sync.store.tables import ConflictRow, ConsentRow, CustomerRow, LinkRow
@@ -115,20 +115,33 @@ def load_golden(conn: Connection, customer_ids: Sequence[str]) -> dict[str, Gold
 
 def save_golden(conn: Connection, golden: Sequence[Golden], now: datetime) -> None:
     """Update merged fields, provenance and consent of existing customers."""
-    for g in golden:
-        conn.execute(
+    if golden:
+        statement = (
             update(CUSTOMERS)
-            .where(CUSTOMERS.c.id == g.id)
+            .where(CUSTOMERS.c.id == bindparam("b_id"))
             .values(
-                fields=g.fields, provenance=g.provenance, is_deleted=g.is_deleted, updated_at=now
+                fields=bindparam("b_fields"),
+                provenance=bindparam("b_provenance"),
+                is_deleted=bindparam("b_deleted"),
+                updated_at=now,
             )
         )
-    rows = [
+        rows = [
+            {
+                "b_id": g.id,
+                "b_fields": g.fields,
+                "b_provenance": g.provenance,
+                "b_deleted": g.is_deleted,
+            }
+            for g in golden
+        ]
+        conn.execute(statement, rows)
+    consent = [
         {"customer_id": g.id, "channel": ch, **_consent_row(c), "updated_at": now}
         for g in golden
         for ch, c in g.consent.items()
     ]
-    upsert(conn, CONSENT, rows, keys=["customer_id", "channel"])
+    upsert(conn, CONSENT, consent, keys=["customer_id", "channel"])
 
 
 def add_conflicts(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:

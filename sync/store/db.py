@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,7 +22,11 @@ def create_store_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _ensure_parent(url)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 60},
+            hide_parameters=True,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -34,7 +39,14 @@ def create_store_engine(url: str) -> Engine:
         max_overflow=10,
         hide_parameters=True,
         connect_args={"connect_timeout": 10},
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
+
+
+def _json_dumps(value: object) -> str:
+    """JSON columns through orjson: the store reads and writes JSON on every record."""
+    return orjson.dumps(value, default=str).decode()
 
 
 def migrate(engine: Engine) -> None:

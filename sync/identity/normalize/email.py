@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import email_validator
@@ -42,13 +43,37 @@ def normalize_email(raw: str | None, rules: EmailRules = _NO_RULES) -> str | Non
     """
     if raw is None:
         return None
-    try:
-        valid = email_validator.validate_email(raw.strip(), check_deliverability=False)
-    except email_validator.EmailNotValidError:
-        return None
-    local = valid.local_part.lower()
-    domain = _canonical_domain(valid.ascii_domain.lower(), rules)
+    plain = _plain_parts(raw.strip().lower())
+    if plain is not None:
+        local, domain = plain
+    else:
+        try:
+            valid = email_validator.validate_email(raw.strip(), check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            return None
+        local, domain = valid.local_part.lower(), valid.ascii_domain.lower()
+    domain = _canonical_domain(domain, rules)
     return f"{_apply_local_rules(local, domain, rules)}@{domain}"
+
+
+# The everyday ASCII address, which email-validator would return unchanged but lower-cased;
+# checking it here spares the validator's ~80 µs on the hot path of every sync.
+_PLAIN = re.compile(
+    r"^([a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}))$"
+)
+_SPECIAL_TLDS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_parts(lowered: str) -> tuple[str, str] | None:
+    match = _PLAIN.match(lowered)
+    if match is None or len(match.group(1)) > 64 or len(match.group(2)) > 253:
+        return None
+    domain = match.group(2)
+    # "--" in a label's third and fourth place is reserved (IDNA): the validator decides.
+    if match.group(3) in _SPECIAL_TLDS or any(x[2:4] == "--" for x in domain.split(".")):
+        return None
+    return match.group(1), domain
 
 
 def email_parts(normalized: str) -> tuple[str, str]:
