@@ -63,7 +63,13 @@ class CoercionError(ValueError):
 
 def coerce(value: FieldValue, kind: FieldType) -> FieldValue:
     """Convert a decoded vendor value to the canonical type; blank text becomes None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            return None
+        if kind is FieldType.TEXT:
+            return stripped  # the common case, without the coercer table
+    elif value is None:
         return None
     try:
         converted: FieldValue = _COERCERS[kind](value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sync.records import stamp
 from sync.store.codec import comparable
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -29,11 +30,9 @@ class SourceValues:
     modified_at: datetime | None
     is_deleted: bool = False
 
-    def time_of(self, name: str) -> datetime:
-        raw = self.field_times.get(name)
-        if raw:
-            return datetime.fromisoformat(raw)
-        return self.modified_at or _EPOCH
+    def time_of(self, name: str) -> str:
+        """When this source's value of ``name`` was set, as a canonical time stamp."""
+        return self.field_times.get(name) or stamp(self.modified_at or _EPOCH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,7 @@ def merge(
         provenance[name] = {
             "system": winner.system,
             "record": winner.record_id,
-            "at": winner.time_of(name).isoformat(),
+            "at": winner.time_of(name),
             "rule": rule,
         }
         conflicts += _losers(name, rule, winner, candidates, fresh)

@@ -31,6 +31,7 @@ class PlannedWrite:
     fields: dict[str, Any]
     consent: dict[str, str]
     target: StoredRecord | None
+    provenance: Mapping[str, Any]
 
 
 def plan_write(
@@ -74,7 +75,7 @@ def plan_write(
             for ch, st in consent.items()
         ),
     )
-    return PlannedWrite(golden.id, op, diff, consent, target)
+    return PlannedWrite(golden.id, op, diff, consent, target, golden.provenance)
 
 
 def _differs(

@@ -19,16 +19,17 @@ from sqlalchemy import Connection
 from connectors.base import FailureKind, WriteOutcome, WriteResult
 from sync.plan import PlannedWrite, plan_write
 from sync.progress import Progress, Silent
-from sync.records import CanonicalRecord, record_id
+from sync.records import CanonicalRecord, record_id, stamp
 from sync.resolve import identity_keys
 from sync.runtime import Runtime, Stream
 from sync.store import customers, journal, outbox
 from sync.store import records as stored_records
 from sync.store.codec import content_hash, value_hash
-from sync.store.customers import Golden
 from sync.store.records import StoredRecord
 
 log = structlog.get_logger("sync.push")
+_KEYED = frozenset({"email", "phone", "mobile_phone", "last_name", "first_name", "domain"})
+"""Canonical fields the identity keys are built from."""
 CHUNK = 2000
 
 
@@ -149,7 +150,6 @@ def _record(
 ) -> None:
     by_op = {r.op_id: r for r in results}
     states = outbox.states(conn, stream.system, stream.name, [w.customer_id for w in batch])
-    golden = customers.load_golden(conn, [w.customer_id for w in batch])
     ok: list[tuple[PlannedWrite, WriteResult]] = []
     retry: list[str] = []
     failed: list[dict[str, Any]] = []
@@ -159,7 +159,7 @@ def _record(
             _failure(stream, write, result, retry, failed)
         else:
             ok.append((write, result))
-    _remember(conn, rt, stream, ok, states, golden, now)
+    _remember(conn, rt, stream, ok, states, now)
     outbox.done(conn, stream.system, stream.name, [w.customer_id for w, _ in ok])
     outbox.done(conn, stream.system, stream.name, [f["payload"]["customer_id"] for f in failed])
     outbox.retry_later(conn, stream.system, stream.name, retry)
@@ -199,7 +199,6 @@ def _remember(
     stream: Stream,
     ok: Sequence[tuple[PlannedWrite, WriteResult]],
     states: dict[str, outbox.PushState],
-    golden: dict[str, Golden],
     now: datetime,
 ) -> None:
     """Push state, the target's record as it now is, and a link for records we created."""
@@ -215,7 +214,7 @@ def _remember(
         new_states.append(outbox.PushState(write.customer_id, target_id, field_hashes))
         record = _as_target_now(stream, write, target_id, result, now)
         records.append(record)
-        times[record.id] = _times(write, golden.get(write.customer_id), now)
+        times[record.id] = _times(write, now)
         hashes[record.id] = content_hash(
             record.fields, {k: v.status for k, v in record.consent.items()}, False
         )
@@ -224,7 +223,13 @@ def _remember(
     outbox.save_states(conn, stream.system, stream.name, new_states, now)
     stored_records.save(conn, records, times, hashes, now)
     customers.save_links(conn, links, now)
-    stored_records.replace_keys(conn, {r.id: identity_keys(r, rt) for r in records})
+    # Match keys change only for new records or when a field they are built from was written.
+    rekey = {
+        w.target.id if w.target else "" for w, _ in ok if w.target and not _KEYED & set(w.fields)
+    }
+    stored_records.replace_keys(
+        conn, {r.id: identity_keys(r, rt) for r in records if r.id not in rekey}
+    )
 
 
 def _as_target_now(
@@ -249,10 +254,9 @@ def _as_target_now(
     )
 
 
-def _times(write: PlannedWrite, golden: Golden | None, now: datetime) -> dict[str, Any]:
+def _times(write: PlannedWrite, now: datetime) -> dict[str, Any]:
     """The target's copy of a value carries the time the value was set at its origin."""
     times = dict(write.target.field_times) if write.target else {}
-    provenance = golden.provenance if golden else {}
     for name in write.fields:
-        times[name] = provenance.get(name, {}).get("at") or now.isoformat()
+        times[name] = write.provenance.get(name, {}).get("at") or stamp(now)
     return times

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+
+def stamp(moment: datetime) -> str:
+    """A time as the store keeps field times: UTC, microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def record_id(system: str, stream: str, external_id: str) -> str:

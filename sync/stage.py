@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from connectors.base import Record, Rejected
 from sync.mapping import MappingError, StreamMap
-from sync.records import CanonicalRecord, ConsentStatement, StagedChange
+from sync.records import CanonicalRecord, ConsentStatement, StagedChange, stamp
 from sync.store import journal, outbox
 from sync.store import records as stored_records
 from sync.store.codec import comparable, content_hash, encode, value_hash
@@ -122,7 +122,7 @@ def _judge(
     if old is not None and _is_older(record, old):
         counts.stale += 1
         return
-    changed = _changed_fields(old.fields if old else {}, record.fields)
+    changed = _changed_fields(old.fields, record.fields) if old else set(record.fields)
     moved = _changed_consent(old.consent if old else {}, consent)
     hashes = pushed.field_hashes if pushed else {}
     real = frozenset(f for f in changed if hashes.get(f) != value_hash(record.fields.get(f)))
@@ -135,7 +135,10 @@ def _judge(
     batch.consent_events += [(record, ch, consent[ch]) for ch in moved]
     deleted_moved = old is not None and old.is_deleted != record.is_deleted
     if old is not None and not real and not real_consent and not deleted_moved:
-        counts.echo += 1
+        # Only re-cased or re-spaced values, or exactly what we wrote there ourselves.
+        quiet = not changed and not moved
+        counts.unchanged += quiet
+        counts.echo += not quiet
         return
     counts.new += old is None
     counts.changed += old is not None
@@ -162,16 +165,16 @@ def _field_times(
     old: StoredRecord | None, changed: set[str], record: CanonicalRecord, now: datetime
 ) -> dict[str, Any]:
     times = dict(old.field_times) if old else {}
-    stamp = (record.modified_at or now).isoformat()
-    times.update(dict.fromkeys(changed, stamp))
+    times.update(dict.fromkeys(changed, stamp(record.modified_at or now)))
     return times
 
 
 def _dated(st: ConsentStatement, record: CanonicalRecord, now: datetime) -> ConsentStatement:
     if st.at:
         return st
-    stamp = (record.modified_at or now).isoformat()
-    return ConsentStatement(st.status, stamp, st.is_explicit, st.source_status)
+    return ConsentStatement(
+        st.status, stamp(record.modified_at or now), st.is_explicit, st.source_status
+    )
 
 
 def _is_older(record: CanonicalRecord, old: StoredRecord) -> bool:

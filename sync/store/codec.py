@@ -66,7 +66,10 @@ def value_hash(value: Any) -> str:
 
 
 def content_hash(fields: Mapping[str, Any], consent: Mapping[str, Any], is_deleted: bool) -> str:
-    """The hash of a record's encoded content; the modification time is not content."""
-    payload = {k: comparable(v) for k, v in fields.items() if v is not None}
-    raw = orjson.dumps([payload, consent, is_deleted], option=orjson.OPT_SORT_KEYS, default=str)
+    """The hash of a record's encoded content; the modification time is not content.
+
+    Exact values are hashed: a record that differs only in case or spacing gets a new hash,
+    and staging then finds (by :func:`comparable`) that no field really changed.
+    """
+    raw = orjson.dumps([fields, consent, is_deleted], option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
