@@ -224,11 +224,9 @@ def _remember(
     stored_records.save(conn, records, times, hashes, now)
     customers.save_links(conn, links, now)
     # Match keys change only for new records or when a field they are built from was written.
-    rekey = {
-        w.target.id if w.target else "" for w, _ in ok if w.target and not _KEYED & set(w.fields)
-    }
+    same_keys = {w.target.id for w, _ in ok if w.target and not _KEYED & set(w.fields)}
     stored_records.replace_keys(
-        conn, {r.id: identity_keys(r, rt) for r in records if r.id not in rekey}
+        conn, {r.id: identity_keys(r, rt) for r in records if r.id not in same_keys}
     )
 
 
