@@ -158,13 +158,11 @@ def _machine() -> dict[str, Any]:
 def _print(results: dict[str, Any]) -> None:
     for label in ("initial", "no_change", "incremental"):
         r = results[label]
-        print(
-            f"\n{label}: {r['seconds']} s, {r['records_read']} records read ({r['records_per_second']}/s)"
-        )
+        rate = r["records_per_second"]
+        print(f"\n{label}: {r['seconds']} s, {r['records_read']} records read ({rate}/s)")
         for key, p in r["pushed"].items():
-            print(
-                f"  {key}: {p['records_written']} written, {p['write_calls_seen_by_vendor']} write calls (bound {p['bound']})"
-            )
+            calls, bound = p["write_calls_seen_by_vendor"], p["bound"]
+            print(f"  {key}: {p['records_written']} written, {calls} write calls (bound {bound})")
     print(f"\npeak RSS of the engine process: {results['peak_rss_mb']:.0f} MB")
 
 
