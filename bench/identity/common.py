@@ -33,6 +33,11 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_child_rss_mib() -> float:
+    """Largest peak RSS among this process's finished children (e.g. normalising workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def canonical(pair: Iterable[str]) -> tuple[str, str]:
     left, right = sorted(pair)
     return left, right

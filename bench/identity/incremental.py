@@ -22,7 +22,7 @@ from common import machine, peak_rss_mib
 
 from sync.identity.batch import resolve_table
 from sync.identity.filemapping import job_from_options
-from sync.identity.filematch import read_profiles
+from sync.identity.fileread import read_profiles
 from sync.identity.incremental import InMemoryIndex, resolve_changes
 from sync.identity.model import MatchModel
 from sync.identity.profile import SourceRef, build_profile

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import machine, peak_rss_mib, run_child
+from common import machine, peak_child_rss_mib, peak_rss_mib, run_child
 
 HERE = Path(__file__).resolve()
 TOOLS = ("crmsync", "splink")
 SPLINK_MEMORY = "6GB"
+SPLINK_THRESHOLD = 0.99
 
 
 def generate(path: Path, records: int, seed: int) -> None:
@@ -69,6 +70,19 @@ def score(path: Path, predicted_labels: dict[str, str]) -> dict[str, float]:
     }
 
 
+def score_pairs(path: Path, pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """Precision/recall of a tool's pairwise decisions (before any clustering)."""
+    truth = person_ids(path)
+    same = sum(truth[a] == truth[b] for a, b in pairs)
+    true_pairs = pairs_in(
+        np.unique(np.fromiter(truth.values(), dtype=np.int64), return_counts=True)[1]
+    )
+    precision = same / len(pairs) if pairs else 0.0
+    recall = same / true_pairs
+    f1 = 2 * precision * recall / (precision + recall) if same else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 def run_crmsync(path: Path, out: Path) -> dict[str, str]:
     """The ``crmsync dedupe`` command itself, through Typer."""
     import typer
@@ -101,7 +115,7 @@ from read_csv('{path}', all_varchar=true)
 """
 
 
-def run_splink(path: Path) -> dict[str, str]:
+def run_splink(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Splink 5 on DuckDB in the style of its own examples: light cleaning in SQL, fuzzy
     comparisons with term frequencies, u by random sampling, m by EM on two blocking rules."""
     import duckdb
@@ -147,24 +161,29 @@ def run_splink(path: Path) -> dict[str, str]:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True
         )
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    predictions = linker.inference.predict(threshold_match_probability=SPLINK_THRESHOLD)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=0.95
+        predictions, threshold_match_probability=SPLINK_THRESHOLD
     )
     rows = clusters.as_duckdbpyrelation().select("record_id, cluster_id").fetchall()
-    return {str(rid): str(cluster) for rid, cluster in rows}
+    pairs = predictions.as_duckdbpyrelation().select("record_id_l, record_id_r").fetchall()
+    return {str(rid): str(cluster) for rid, cluster in rows}, pairs
 
 
 def child(tool: str, path: Path) -> None:
     started = time.perf_counter()
+    pairs: list[tuple[str, str]] | None = None
     if tool == "crmsync":
         labels = run_crmsync(path, path.parent / "out-crmsync")
     else:
-        labels = run_splink(path)
+        labels, pairs = run_splink(path)
     seconds, rss = time.perf_counter() - started, peak_rss_mib()  # before scoring
     print(f"{tool}: {seconds:.1f} s, peak RSS {rss:.0f} MiB", file=sys.stderr)
     result = {"tool": tool, "records": len(labels), "wall_s": round(seconds, 1)}
-    result |= {"peak_rss_mib": round(rss, 1)} | score(path, labels)
+    result |= {"peak_rss_mib": round(rss, 1), "worker_peak_rss_mib": round(peak_child_rss_mib(), 1)}
+    result |= score(path, labels)
+    if pairs is not None:
+        result["pairwise"] = score_pairs(path, pairs)
     print(json.dumps(result))
 
 
@@ -195,6 +214,12 @@ def main() -> None:
             f"| {tool} | {r['records']} | {r['precision']} | {r['recall']} | {r['f1']} "
             f"| {r['largest_cluster']} | {r['wall_s']} | {r['peak_rss_mib']} |"
         )
+        if "pairwise" in r:
+            p = r["pairwise"]
+            print(
+                f"| {tool} (pairs, no clustering) | | {p['precision']} | {p['recall']} "
+                f"| {p['f1']} | | | |"
+            )
 
 
 if __name__ == "__main__":

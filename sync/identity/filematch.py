@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import multiprocessing
-import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,15 +12,11 @@ import numpy as np
 
 from sync.identity import decision as dc
 from sync.identity.batch import Resolved, resolve_table
-from sync.identity.filemapping import KNOWN_FIELDS, FileJob, MappingError, SourceFile
+from sync.identity.filemapping import FileJob, MappingError
+from sync.identity.fileread import read_table
 from sync.identity.model import MatchModel, probability
-from sync.identity.profile import Profile, SourceRef, build_profile
 from sync.identity.settings import MatchSettings
-from sync.identity.table import ProfileTable, TableBuilder
 
-CSV_FIELD_LIMIT = 1 << 20
-CHUNK_ROWS = 10_000
-PARALLEL_BYTES = 8 << 20
 PAIR_COLUMNS: tuple[str, ...] = ("left_system", "left_id", "right_system", "right_id")
 PAIR_COLUMNS += ("outcome", "rule", "veto", "match_weight", "match_probability")
 
@@ -52,70 +45,6 @@ class FileReport:
             f"clusters           {self.clusters} ({self.multi_record_clusters} with 2+ records)",
             f"time               {self.seconds:.1f} s",
         ]
-
-
-def _rows(source: SourceFile) -> Iterator[tuple[str, dict[str, str | None]]]:
-    mapping = dict(source.columns)
-    try:
-        with source.path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            if source.id_column and source.id_column not in header:
-                raise MappingError(f"system {source.system}: no id column {source.id_column!r}")
-            fields = {c: mapping.get(c, c if c in KNOWN_FIELDS else None) for c in header}
-            used = {c: f for c, f in fields.items() if f}
-            for number, row in enumerate(reader, start=1):
-                record_id = row[source.id_column] if source.id_column else str(number)
-                yield record_id, {f: row.get(c) for c, f in used.items()}
-    except OSError as error:
-        raise MappingError(f"cannot read input of system {source.system}") from error
-
-
-Chunk = tuple[str, str, list[tuple[str, dict[str, str | None]]], MatchSettings]
-
-
-def _chunks(job: FileJob, settings: MatchSettings) -> Iterator[Chunk]:
-    for source in job.sources:
-        rows: list[tuple[str, dict[str, str | None]]] = []
-        for row in _rows(source):
-            rows.append(row)
-            if len(rows) == CHUNK_ROWS:
-                yield source.system, source.role, rows, settings
-                rows = []
-        if rows:
-            yield source.system, source.role, rows, settings
-
-
-def _profiles(chunk: Chunk) -> list[Profile]:
-    system, role, rows, settings = chunk
-    return [build_profile(SourceRef(system, role, rid), values, settings) for rid, values in rows]
-
-
-def read_profiles(job: FileJob, settings: MatchSettings, workers: int = 0) -> Iterator[Profile]:
-    """Every row of every file as a normalised Profile, in file order.
-
-    Rows stream through in chunks; with ``workers > 1`` the chunks are normalised in that many
-    processes (normalising e-mails, phones and addresses is the costly part of a large run);
-    ``workers == 0`` means one per CPU for inputs over ``PARALLEL_BYTES``, else one.
-    """
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    if workers == 0:
-        small = sum(s.path.stat().st_size for s in job.sources if s.path.exists()) < PARALLEL_BYTES
-        workers = 1 if small else os.cpu_count() or 1
-    if workers <= 1:
-        for chunk in _chunks(job, settings):
-            yield from _profiles(chunk)
-        return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for profiles in pool.imap(_profiles, _chunks(job, settings)):
-            yield from profiles
-
-
-def read_table(job: FileJob, settings: MatchSettings, workers: int = 0) -> ProfileTable:
-    """The table of :func:`read_profiles` (profiles are not kept, only their columns)."""
-    return TableBuilder([name for name, _ in job.extras]).extend(
-        read_profiles(job, settings, workers)
-    )
 
 
 def run_dedupe(

@@ -121,8 +121,10 @@ def resolve_changes(
     """Decide for each changed profile which customer it belongs to (``None``: a new one).
 
     Changed records are matched against the stored records and against each other. A record
-    joins a stored customer only with the support of that customer's members; a record that
-    would bridge two stored customers joins neither automatically and yields review pairs.
+    joins a stored customer only with the support of that customer's members. Two stored
+    customers are never joined: a record matching both joins the better supported one and
+    its link to the other becomes a review pair. A changed record's own stored version is
+    left out of its candidates, so its old link does not vote for itself.
     """
     stored = _stored_context(changed, index, settings)
     table = table_of([*changed, *(c.profile for c in stored)], [n for n, _ in settings.extras])

@@ -177,3 +177,67 @@ def claims_of(profile: Profile) -> list[tuple[str, str]]:
 def table_of(profiles: Iterable[Profile], extras: Sequence[str] = ()) -> ProfileTable:
     """A table of ``profiles`` in the given order."""
     return TableBuilder(extras).extend(profiles)
+
+
+def _merge_columns(parts: Sequence[Column], vocabulary: dict[str, int]) -> np.ndarray:
+    """Concatenated codes of ``parts`` re-coded into the shared ``vocabulary``."""
+    merged = []
+    for part in parts:
+        remap = np.fromiter(
+            (vocabulary.setdefault(v, len(vocabulary)) for v in part.values),
+            dtype=np.int32,
+            count=len(part.values),
+        )
+        remap = np.append(remap, np.int32(MISSING))  # code -1 indexes this last slot
+        merged.append(remap[part.codes])
+    return np.concatenate(merged) if merged else np.zeros(0, dtype=np.int32)
+
+
+def _merged(parts: Sequence[Column | None], sizes: Sequence[int], order: np.ndarray) -> Column:
+    present = [
+        p or Column(np.full(n, MISSING, dtype=np.int32), ())
+        for p, n in zip(parts, sizes, strict=True)
+    ]
+    vocabulary: dict[str, int] = {}
+    codes = _merge_columns(present, vocabulary)
+    return Column(codes[order], tuple(vocabulary))
+
+
+def merge_tables(parts: Sequence[tuple[np.ndarray, ProfileTable]]) -> ProfileTable:
+    """One table from tables of interleaved rows; ``numbers`` give each row's final position.
+
+    Used to build one table from parts normalised in parallel processes.
+    """
+    tables = [table for _, table in parts]
+    sizes = [len(table) for table in tables]
+    order = np.argsort(np.concatenate([numbers for numbers, _ in parts]), kind="stable")
+    names: dict[str, int] = {}
+    name_codes = {c: _merge_columns([t.columns[c] for t in tables], names) for c in NAME_COLUMNS}
+    columns = {c: Column(codes[order], tuple(names)) for c, codes in name_codes.items()}
+    for name in tables[0].columns if tables else ():
+        if name not in NAME_COLUMNS:
+            columns[name] = _merged([t.columns[name] for t in tables], sizes, order)
+    namespaces = sorted({ns for t in tables for ns in t.claims})
+    claims = {ns: _merged([t.claims.get(ns) for t in tables], sizes, order) for ns in namespaces}
+    systems = _merged([Column(t.system_codes, _systems_of(t)) for t in tables], sizes, order)
+    refs = [ref for t in tables for ref in t.refs]
+    external = [ids for t in tables for ids in t.external_ids]
+    return ProfileTable(
+        refs=tuple(refs[k] for k in order.tolist()),
+        columns=columns,
+        claims=claims,
+        external_ids=tuple(external[k] for k in order.tolist()),
+        extras=tables[0].extras if tables else (),
+        system_codes=systems.codes,
+        crm_rows=np.concatenate([t.crm_rows for t in tables])[order]
+        if tables
+        else np.zeros(0, bool),
+    )
+
+
+def _systems_of(table: ProfileTable) -> tuple[str, ...]:
+    """The system name of each system code, recovered from the rows."""
+    names: dict[int, str] = {}
+    for code, ref in zip(table.system_codes.tolist(), table.refs, strict=True):
+        names.setdefault(code, ref.system)
+    return tuple(names[k] for k in range(len(names)))

@@ -9,6 +9,11 @@ import typer
 from typer.testing import CliRunner
 
 from sync.cli.dedupe import register
+from sync.identity.filemapping import job_from_options
+from sync.identity.fileread import read_table
+from sync.identity.settings import MatchSettings
+
+SETTINGS = MatchSettings()
 
 CRM = [
     ["Id", "Vorname", "Nachname", "E-Mail", "Telefon", "Geburtstag"],
@@ -104,3 +109,22 @@ def test_extra_columns_take_part_with_their_kind(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert "member_no" in read(out / "pairs.csv")[0]
+
+
+def test_parallel_reading_gives_the_serial_table(tmp_path: Path) -> None:
+    crm = write(tmp_path / "crm.csv", CRM)
+    shop = write(tmp_path / "shop.csv", SHOP)
+    columns = ["Vorname=first_name", "Nachname=last_name", "E-Mail=email", "first=first_name"]
+    columns += ["last=last_name", "mail=email", "crm=id:crm"]
+    job = job_from_options([f"crm={crm}", f"shop={shop}"], ["crm"], columns)
+    serial = read_table(job, SETTINGS, workers=1)
+
+    actual = read_table(job, SETTINGS, workers=3)
+
+    assert actual.refs == serial.refs
+    for name, column in serial.columns.items():
+        rows = range(len(serial))
+        assert [actual.columns[name].value(k) for k in rows] == [column.value(k) for k in rows]
+    assert [actual.claims["crm"].value(k) for k in range(len(serial))] == [
+        serial.claims["crm"].value(k) for k in range(len(serial))
+    ]
