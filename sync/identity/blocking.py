@@ -177,9 +177,14 @@ def identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _identity_pairs(table: ProfileTable) -> tuple[np.ndarray, np.ndarray]:
+    # Only rows that store an external id, and rows of the systems such ids point into, can
+    # share a key: a file without external ids costs nothing here.
+    holders = [row for row, ids in enumerate(table.external_ids) if ids]
+    namespaces = {ns for row in holders for ns, _ in table.external_ids[row]}
+    owners = [row for row, ref in enumerate(table.refs) if ref.system in namespaces]
     rows_of: dict[str, list[int]] = {}
     crm_keys: set[str] = set()
-    for row in range(len(table)):
+    for row in sorted({*holders, *owners}):
         keys = table.identity_keys(row)
         if table.crm_rows[row]:
             crm_keys.add(keys[0])
