@@ -7,6 +7,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,6 +32,34 @@ FEBRL_EXTRAS = ("address_2=text", "state=text", "soc_sec_id=id")
 def peak_rss_mib() -> float:
     """Peak resident set size of this process (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class TreeRss:
+    """Samples the summed RSS of this process and its children (workers) every 0.1 s, so the
+    figure covers a whole process tree, not only its largest member."""
+
+    def __init__(self) -> None:
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            try:
+                members = [me, *me.children(recursive=True)]
+                total = sum(p.memory_info().rss for p in members) / 2**20
+            except psutil.Error:
+                continue
+            self.peak_mib = max(self.peak_mib, total)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def peak_child_rss_mib() -> float:

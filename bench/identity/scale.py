@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import machine, peak_child_rss_mib, peak_rss_mib, run_child
+from common import TreeRss, machine, peak_child_rss_mib, peak_rss_mib, run_child
 
 HERE = Path(__file__).resolve()
 TOOLS = ("crmsync", "splink")
@@ -173,14 +173,16 @@ def run_splink(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
 def child(tool: str, path: Path) -> None:
     started = time.perf_counter()
     pairs: list[tuple[str, str]] | None = None
-    if tool == "crmsync":
-        labels = run_crmsync(path, path.parent / "out-crmsync")
-    else:
-        labels, pairs = run_splink(path)
+    with TreeRss() as tree:
+        if tool == "crmsync":
+            labels = run_crmsync(path, path.parent / "out-crmsync")
+        else:
+            labels, pairs = run_splink(path)
     seconds, rss = time.perf_counter() - started, peak_rss_mib()  # before scoring
     print(f"{tool}: {seconds:.1f} s, peak RSS {rss:.0f} MiB", file=sys.stderr)
     result = {"tool": tool, "records": len(labels), "wall_s": round(seconds, 1)}
-    result |= {"peak_rss_mib": round(rss, 1), "worker_peak_rss_mib": round(peak_child_rss_mib(), 1)}
+    result |= {"peak_rss_mib": round(rss, 1), "tree_peak_rss_mib": round(tree.peak_mib, 1)}
+    result |= {"worker_peak_rss_mib": round(peak_child_rss_mib(), 1)}
     result |= score(path, labels)
     if pairs is not None:
         result["pairwise"] = score_pairs(path, pairs)
@@ -202,7 +204,10 @@ def main() -> None:
     path = options.dir / f"people_{options.records}.csv"
     generate(path, options.records, options.seed)
     print(f"machine: {machine()}")
-    print("| tool | records | precision | recall | F1 | largest cluster | wall s | peak RSS MiB |")
+    print(
+        "| tool | records | precision | recall | F1 | largest cluster | wall s | peak RSS MiB "
+        "(process / process tree) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for tool in options.tools.split(","):
         r = run_child(HERE, ["--child", tool, str(path)])
@@ -212,7 +217,8 @@ def main() -> None:
             continue
         print(
             f"| {tool} | {r['records']} | {r['precision']} | {r['recall']} | {r['f1']} "
-            f"| {r['largest_cluster']} | {r['wall_s']} | {r['peak_rss_mib']} |"
+            f"| {r['largest_cluster']} | {r['wall_s']} | {r['peak_rss_mib']} / "
+            f"{r['tree_peak_rss_mib']} |"
         )
         if "pairwise" in r:
             p = r["pairwise"]
