@@ -202,3 +202,49 @@ def test_input_order_does_not_change_clusters(rng: random.Random) -> None:
     actual = groups(resolve(shuffled))
 
     assert actual == groups(resolve(base))
+
+
+EDGE_KINDS = st.sampled_from([dc.MERGE, dc.MERGE, dc.APART, dc.REVIEW])
+
+
+@st.composite
+def scored_graphs(draw: st.DrawFn) -> tuple[int, ScoredPairs]:
+    """Random small graphs of merge, review and apart pairs, some vetoed."""
+    n = draw(st.integers(min_value=2, max_value=9))
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=20)
+    )
+    unique = sorted({(min(a, b), max(a, b)) for a, b in pairs if a != b})
+    kinds = [draw(EDGE_KINDS) for _ in unique]
+    vetoed = [draw(st.booleans()) and draw(st.booleans()) for _ in unique]
+    size = len(unique)
+    return n, ScoredPairs(
+        i=np.array([p[0] for p in unique], dtype=np.int32),
+        j=np.array([p[1] for p in unique], dtype=np.int32),
+        levels=np.zeros((size, 0), dtype=np.int8),
+        weights=np.array([10.0 if k == dc.MERGE else -20.0 for k in kinds]),
+        rules=np.full(size, dc.NO_RULE, dtype=np.int8),
+        vetoes=np.array([1 if v else 0 for v in vetoed], dtype=np.int8),
+        outcomes=np.array(kinds, dtype=np.int8),
+        prior_log2_odds=-10.0,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(scored_graphs())
+def test_clusters_never_hold_a_vetoed_pair_and_pairs_need_a_merge(
+    graph: tuple[int, ScoredPairs],
+) -> None:
+    n, scored = graph
+
+    actual = cluster(n, scored, no_extra, ClusterPolicy(), rank=np.arange(n)).labels
+
+    for k in range(len(scored)):
+        a, b = int(scored.i[k]), int(scored.j[k])
+        if scored.vetoes[k]:
+            assert actual[a] != actual[b]
+    for label in set(actual.tolist()):
+        members = np.flatnonzero(actual == label)
+        if len(members) == 2:
+            pair = (scored.i == members[0]) & (scored.j == members[1])
+            assert (scored.outcomes[pair] == dc.MERGE).any()
