@@ -61,10 +61,8 @@ def run_dedupe(
     """
     started = time.perf_counter()
     settings = dataclasses.replace(settings or MatchSettings(), extras=job.extras)
+    model = _load_model(model_in) if model_in else None
     table = read_table(job, settings, workers)
-    model = None
-    if model_in:
-        model = MatchModel.from_json(model_in.read_text(encoding="utf-8"))
     try:
         resolved = resolve_table(table, settings, model)
     except ValueError as error:
@@ -75,6 +73,13 @@ def run_dedupe(
     if model_out:
         model_out.write_text(resolved.model.to_json(), encoding="utf-8")
     return _report(resolved, clusters, time.perf_counter() - started)
+
+
+def _load_model(path: Path) -> MatchModel:
+    try:
+        return MatchModel.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise MappingError(f"model file {path} is unusable: {type(error).__name__}") from None
 
 
 def _report(resolved: Resolved, clusters: tuple[int, int], seconds: float) -> FileReport:

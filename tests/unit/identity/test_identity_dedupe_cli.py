@@ -128,3 +128,38 @@ def test_parallel_reading_gives_the_serial_table(tmp_path: Path) -> None:
     assert [actual.claims["crm"].value(k) for k in range(len(serial))] == [
         serial.claims["crm"].value(k) for k in range(len(serial))
     ]
+
+
+def test_a_saved_model_is_reused(tmp_path: Path) -> None:
+    crm = write(tmp_path / "crm.csv", CRM)
+    columns = [
+        "--map",
+        "Vorname=first_name",
+        "--map",
+        "Nachname=last_name",
+        "--map",
+        "E-Mail=email",
+    ]
+    base = ["dedupe", "--input", f"crm={crm}", "--crm", "crm", "--id", "Id", *columns]
+    model = tmp_path / "model.json"
+    first = CliRunner().invoke(
+        app(), [*base, "--out", str(tmp_path / "a"), "--save-model", str(model)]
+    )
+
+    second = CliRunner().invoke(app(), [*base, "--out", str(tmp_path / "b"), "--model", str(model)])
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert read(tmp_path / "a" / "pairs.csv") == read(tmp_path / "b" / "pairs.csv")
+
+
+def test_an_unusable_model_file_is_a_usage_error(tmp_path: Path) -> None:
+    crm = write(tmp_path / "crm.csv", CRM)
+    model = tmp_path / "model.json"
+    model.write_text("{}", encoding="utf-8")
+
+    result = CliRunner().invoke(
+        app(), ["dedupe", "--input", f"crm={crm}", "--model", str(model), "--out", str(tmp_path)]
+    )
+
+    assert result.exit_code == 2
+    assert "unusable" in result.output
