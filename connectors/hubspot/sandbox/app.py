@@ -63,6 +63,8 @@ def build_app(services: Services) -> Starlette:
             route(prefs + "/definitions", "GET", lambda r, _: (200, s.preferences.definitions())),
             route(prefs + "/statuses/{who}", "GET", lambda r, _: (200, _statuses(s, r))),
             route(prefs + "/statuses/{who}", "POST", lambda r, b: (200, _set_status(s, r, b))),
+            # Before the per-subscriber routes, which would take "batch" for a subscriber.
+            route(prefs + "/statuses/batch/unsubscribe-all", "POST", lambda r, b: _unsubs(s, r, b)),
             route(prefs + "/statuses/{who}/unsubscribe-all", "GET", lambda r, _: _wide(s, r)),
             route(prefs + "/statuses/{who}/unsubscribe-all", "POST", lambda r, _: _unsub(s, r)),
         ],
@@ -182,3 +184,9 @@ def _wide(s: Services, r: Request) -> Answer:
 
 def _unsub(s: Services, r: Request) -> Answer:
     return 200, s.preferences.unsubscribe_all(str(r.path_params["who"]))
+
+
+def _unsubs(s: Services, r: Request, body: Any) -> Answer:
+    verbose = r.query_params.get("verbose", "false").lower() == "true"
+    channel = r.query_params.get("channel")
+    return 200, s.preferences.unsubscribe_all_batch(body, channel=channel, is_verbose=verbose)

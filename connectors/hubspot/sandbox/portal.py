@@ -31,6 +31,11 @@ class PortalConfig:
     search_page_max: int = 200
     search_result_cap: int = 10_000
     batch_max: int = 100
+    preferences_batch_max: int = 100
+    """Inputs per batch preferences call; HubSpot documents no cap, 100 is our assumption."""
+    has_batch_preferences_scope: bool = True
+    """False is a portal whose app lacks ``communication_preferences.statuses.batch.write``
+    (HubSpot's subscriptions guide ties that scope to Marketing Hub Enterprise)."""
     index_lag_create_s: float = 0.0
     index_lag_update_s: float = 0.0
     app_id: str = "424242"

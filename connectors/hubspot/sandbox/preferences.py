@@ -2,7 +2,9 @@
 
 The global opt-out is what the contact property ``hs_email_optout`` shows; it can only be
 set through this API (the property is read-only). v4 can re-subscribe a contact who opted
-out, but in this GDPR-enabled portal only with a legal basis, as HubSpot requires.
+out, but in this GDPR-enabled portal only with a legal basis, as HubSpot requires. The batch
+opt-out (``POST .../statuses/batch/unsubscribe-all``) is one call for many subscribers and
+reports bad inputs in ``errors[]`` without failing the others.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.hubspot.sandbox.errors import validation
+from connectors.hubspot.sandbox.errors import ApiError, validation
 from connectors.hubspot.sandbox.portal import Portal
+from connectors.hubspot.sandbox.schema import EMAIL
 from connectors.hubspot.sandbox.store import iso_ms
 
+BATCH_WRITE_SCOPE = "communication_preferences.statuses.batch.write"
 SUBSCRIPTIONS = {1: "Marketing Information", 2: "One to One"}
 STATES = ("SUBSCRIBED", "NOT_SUBSCRIBED", "NOT_SPECIFIED")
 LEGAL_BASES = (
@@ -73,15 +77,63 @@ class Preferences:
             self._opted_out.setdefault(email.lower(), self.portal.now_ms())
 
     def unsubscribe_all(self, subscriber: str) -> dict[str, Any]:
-        email = subscriber.lower()
+        email = subscriber.strip().lower()
+        if not EMAIL.match(email):
+            raise validation("Invalid email address", subCategory="INVALID_EMAIL")
         with self.portal.lock:
             self.portal.write_calls += 1
-            now_ms = self.portal.now_ms()
-            self._opted_out.setdefault(email, now_ms)
-            for sub_id in SUBSCRIPTIONS:
-                self._statuses[(email, sub_id)] = _Status("NOT_SUBSCRIBED", now_ms)
-            self._show_on_contact(email, opted_out=True)
+            self._opt_out(email)
             return self._envelope([self._status_json(email, i) for i in SUBSCRIPTIONS])
+
+    def unsubscribe_all_batch(
+        self, request: dict[str, Any], *, channel: str | None, is_verbose: bool
+    ) -> dict[str, Any]:
+        """Opt every valid input out; an invalid one is an entry of ``errors[]`` and the rest
+        still go through (HubSpot answers 200 either way). Statuses only when verbose."""
+        inputs = self._batch_inputs(request, channel)
+        requested = iso_ms(self.portal.now_ms())
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        with self.portal.lock:
+            self.portal.write_calls += 1
+            for raw in inputs:
+                email = str(raw).strip().lower() if isinstance(raw, str) else ""
+                if not EMAIL.match(email):
+                    errors.append(_invalid_email(raw))
+                    continue
+                reason = self._opt_out(email)
+                statuses = [
+                    self._status_json(email, i) | {"setStatusSuccessReason": reason}
+                    for i in SUBSCRIPTIONS
+                ]
+                results.append({"subscriberIdString": email, "statuses": statuses})
+        answer = self._envelope(results if is_verbose else [])
+        return answer | {"requestedAt": requested, "errors": errors, "numErrors": len(errors)}
+
+    def _batch_inputs(self, request: dict[str, Any], channel: str | None) -> list[Any]:
+        if not self.portal.config.has_batch_preferences_scope:
+            raise _missing_scope()
+        if channel != "EMAIL":
+            raise validation("channel is required and must be EMAIL")
+        inputs = request.get("inputs") if isinstance(request, dict) else None
+        if not isinstance(inputs, list) or not inputs:
+            raise validation("inputs must be a non-empty list of email addresses")
+        limit = self.portal.config.preferences_batch_max
+        if len(inputs) > limit:
+            raise validation(f"Batch input size {len(inputs)} exceeds the limit of {limit}")
+        return inputs
+
+    def _opt_out(self, email: str) -> str:
+        """Opt ``email`` out of everything (caller holds the lock); the success reason."""
+        now_ms = self.portal.now_ms()
+        was_out = email in self._opted_out
+        self._opted_out.setdefault(email, now_ms)
+        for sub_id in SUBSCRIPTIONS:
+            status = self._statuses.get((email, sub_id))
+            if status is None or status.state != "NOT_SUBSCRIBED":
+                self._statuses[(email, sub_id)] = _Status("NOT_SUBSCRIBED", now_ms)
+        self._show_on_contact(email, opted_out=True)
+        return "NO_STATUS_CHANGE" if was_out else "UNSUBSCRIBE_FROM_ALL_OCCURRED"
 
     def set_status(self, subscriber: str, request: dict[str, Any]) -> dict[str, Any]:
         email, state = subscriber.lower(), str(request.get("statusState", ""))
@@ -126,3 +178,26 @@ class Preferences:
     def _envelope(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         stamp = iso_ms(self.portal.now_ms())
         return {"status": "COMPLETE", "results": results, "startedAt": stamp, "completedAt": stamp}
+
+
+def _invalid_email(raw: Any) -> dict[str, Any]:
+    """One ``errors[]`` entry; ``context.subscriberIdString`` names the input it is about."""
+    message = "Invalid email address"
+    return {
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "subCategory": "INVALID_EMAIL",
+        "message": message,
+        "context": {"subscriberIdString": [str(raw)]},
+        "errors": [{"message": message, "code": "INVALID_EMAIL"}],
+    }
+
+
+def _missing_scope() -> ApiError:
+    """HubSpot's 403 for an app without the batch write scope."""
+    detail = {
+        "message": "One or more of the following scopes are required.",
+        "context": {"requiredGranularScopes": [BATCH_WRITE_SCOPE]},
+    }
+    message = "This app hasn't been granted all required scopes to make this call."
+    return ApiError(403, "MISSING_SCOPES", message, errors=[detail])
