@@ -52,6 +52,7 @@ class ApiError(_Wire):
     """An error body, or one entry of a batch answer's ``errors[]``."""
 
     category: str = "UNKNOWN"
+    subCategory: str | dict[str, Any] | None = None
     message: str = ""
     context: dict[str, Any] = Field(default_factory=dict)
     errors: list[ErrorDetail] = Field(default_factory=list)
@@ -59,9 +60,24 @@ class ApiError(_Wire):
     def trace_ids(self) -> list[str]:
         return [str(t) for t in self.context.get("objectWriteTraceId") or []]
 
+    def subscribers(self) -> list[str]:
+        """The preferences inputs (email addresses) a batch error is about, lower-cased."""
+        return [str(s).lower() for s in self.context.get("subscriberIdString") or []]
+
 
 class BatchAnswer(_Wire):
     results: list[HubSpotObject] = Field(default_factory=list)
+    errors: list[ApiError] = Field(default_factory=list)
+
+
+class OptOutResult(_Wire):
+    subscriberIdString: str
+
+
+class OptOutAnswer(_Wire):
+    """The answer of ``POST /communication-preferences/v4/statuses/batch/unsubscribe-all``."""
+
+    results: list[OptOutResult] = Field(default_factory=list)
     errors: list[ApiError] = Field(default_factory=list)
 
 

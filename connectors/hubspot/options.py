@@ -41,6 +41,8 @@ class HubSpotOptions(BaseModel):
     legal_basis_explanation: str | None = None
     subscription_id: int | None = None
     """The subscription type an explicit re-subscription is written to (needs ``legal_basis``)."""
+    opt_out_batch_size: int = Field(100, ge=1)
+    """Email opt-outs per batch unsubscribe-all call; HubSpot documents no cap for it."""
     company_id_property: str | None = None
     """A company property with unique values to upsert by; ``domain`` is not unique in HubSpot."""
 

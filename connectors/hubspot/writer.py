@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from connectors.base import FailureKind, WriteFailure, WriteOp, WriteOutcome, WriteResult
-from connectors.hubspot.consent import ConsentWriter
+from connectors.hubspot.consent import ConsentWrite, ConsentWriter
 from connectors.hubspot.mapping import encode_value, failure_of
 from connectors.hubspot.models import ApiError, BatchAnswer, HubSpotObject
 from connectors.toolkit.http import VendorClient
@@ -47,6 +47,7 @@ class RecordWriter:
         results: dict[str, WriteResult] = {}
         for start in range(0, len(ops), BATCH_LIMIT):
             results |= self._write_chunk(ops[start : start + BATCH_LIMIT])
+        results = self._with_consent(ops, results)
         return [results[op.op_id] for op in ops]
 
     def _write_chunk(self, ops: Sequence[WriteOp]) -> dict[str, WriteResult]:
@@ -70,7 +71,7 @@ class RecordWriter:
         results |= self._archive(deletes)
         results |= self._batch("update", updates)
         results |= self._batch("upsert", upserts)
-        return self._with_consent(ops, results)
+        return results
 
     def _unwritable(self, op: WriteOp) -> tuple[str, str] | None:
         if op.is_delete and op.external_id is None:
@@ -151,6 +152,7 @@ class RecordWriter:
     def _with_consent(
         self, ops: Sequence[WriteOp], results: dict[str, WriteResult]
     ) -> dict[str, WriteResult]:
+        """Consents of the records written; the opt-outs of all ``ops`` share batch calls."""
         if self._consent is None:
             return results
         todo = [
@@ -162,18 +164,16 @@ class RecordWriter:
             and self._consent.needs_call(op.consent)
         ]
         emails = self._emails(todo, results)
-        for op in todo:
-            result = results[op.op_id]
-            email = emails.get(op.op_id)
-            failure = (
-                self._consent.apply(email, op.consent)
-                if email
-                else WriteFailure(
-                    FailureKind.REJECTED, "NO_EMAIL", "consent needs an email address"
-                )
-            )
-            if failure is not None:
-                results[op.op_id] = replace(result, outcome=WriteOutcome.FAILED, failure=failure)
+        no_email = WriteFailure(FailureKind.REJECTED, "NO_EMAIL", "consent needs an email address")
+        failures = {op.op_id: no_email for op in todo if op.op_id not in emails}
+        items = [
+            ConsentWrite(op.op_id, emails[op.op_id], op.consent)
+            for op in todo
+            if op.op_id in emails
+        ]
+        failures |= self._consent.write(items)
+        for op_id, failure in failures.items():
+            results[op_id] = replace(results[op_id], outcome=WriteOutcome.FAILED, failure=failure)
         return results
 
     def _emails(self, ops: Sequence[WriteOp], results: dict[str, WriteResult]) -> dict[str, str]:
