@@ -7,6 +7,8 @@ instead (the CRM is the leader; we never merge its records behind its back).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
@@ -72,6 +74,27 @@ class Explanation:
     match_probability: float
     veto: Veto
     fields: tuple[FieldEvidence, ...]
+
+
+def explanation_to_json(explanation: Explanation) -> str:
+    """A JSON text of the explanation, for storing with a link or review item."""
+    return json.dumps(dataclasses.asdict(explanation), ensure_ascii=False, sort_keys=True)
+
+
+def explanation_from_json(text: str) -> Explanation:
+    """The explanation stored by :func:`explanation_to_json`; raises ValueError if malformed."""
+    try:
+        data = json.loads(text)
+        return Explanation(
+            outcome=Outcome(data["outcome"]),
+            rule=None if data["rule"] is None else Rule(data["rule"]),
+            match_weight=float(data["match_weight"]),
+            match_probability=float(data["match_probability"]),
+            veto=Veto(data["veto"]),
+            fields=tuple(FieldEvidence(**f) for f in data["fields"]),
+        )
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError("malformed explanation") from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ import numpy as np
 
 from sync.identity import decision as dc
 from sync.identity.blocking import identity_pairs
-from sync.identity.compare import Comparison, compare_pairs
+from sync.identity.compare import Comparison, compare_pairs, comparisons_for
 from sync.identity.model import MatchModel, contributions, probability
+from sync.identity.profile import Profile
 from sync.identity.settings import MatchSettings
-from sync.identity.table import ProfileTable
+from sync.identity.table import ProfileTable, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +111,18 @@ def explain(
         fields=fields,
     )
     return dc.PairDecision(table.refs[int(scored.i[k])], table.refs[int(scored.j[k])], explanation)
+
+
+def decide_pair(
+    left: Profile, right: Profile, model: MatchModel, settings: MatchSettings
+) -> dc.PairDecision:
+    """Compare two profiles on their own and explain the decision (for ``--explain``).
+
+    Rules and vetoes apply as in resolution; cluster support does not (it needs the others).
+    """
+    table = table_of([left, right], [name for name, _ in settings.extras])
+    comparisons = comparisons_for(settings)
+    model.check_against(comparisons)
+    one, two = np.array([0], dtype=np.int32), np.array([1], dtype=np.int32)
+    scored = score_pairs(table, one, two, model, comparisons, settings)
+    return explain(scored, 0, table, model, settings)

@@ -12,7 +12,7 @@ from sync.identity import decision as dc
 from sync.identity.batch import Resolved, resolve_table
 from sync.identity.cluster import cluster
 from sync.identity.profile import Profile, SourceRef, build_profile
-from sync.identity.scoring import ScoredPairs, explain
+from sync.identity.scoring import ScoredPairs, decide_pair, explain
 from sync.identity.settings import ClusterPolicy, MatchSettings, Rule
 from sync.identity.table import table_of
 
@@ -248,3 +248,13 @@ def test_clusters_never_hold_a_vetoed_pair_and_pairs_need_a_merge(
         if len(members) == 2:
             pair = (scored.i == members[0]) & (scored.j == members[1])
             assert (scored.outcomes[pair] == dc.MERGE).any()
+
+
+def test_a_pair_is_explained_on_its_own_and_survives_json() -> None:
+    model = resolve([person("crm", "1", "crm", **ANNA), person("shop", "7", **ANNA)]).model
+    left, right = person("crm", "1", "crm", **ANNA), person("shop", "7", **ANNA)
+
+    actual = decide_pair(left, right, model, SETTINGS).explanation
+
+    assert (actual.outcome, actual.rule) == (dc.Outcome.MERGE, Rule.EMAIL)
+    assert dc.explanation_from_json(dc.explanation_to_json(actual)) == actual
