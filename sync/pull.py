@@ -9,7 +9,7 @@ the same way before the stream is polled.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,7 @@ def pull_stream(
     cursor = None if (full or since) else _cursor(rt, stream)
     connector = rt.connectors[stream.system]
     with ReadAhead(connector.read(stream.name, cursor, since=since)) as pages:
-        for group in _groups(pages, GROUP_RECORDS):
+        for group in _groups(pages, GROUP_RECORDS, rt.stopping.is_set):
             records = [r for p in group for r in p.records]
             rejected = [r for p in group for r in p.rejected]
             take_in(rt, stream, records, rejected, _last_cursor(group), counts)
@@ -70,15 +70,18 @@ def pull_stream(
     return counts
 
 
-def _groups(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
+def _groups(
+    pages: Iterable[Page], size: int, is_stopping: Callable[[], bool]
+) -> Iterator[list[Page]]:
     """Consecutive pages holding about ``size`` records: one transaction each, so that small
-    vendor pages (HubSpot's 100) do not cost one commit per page."""
+    vendor pages (HubSpot's 100) do not cost one commit per page. A stop request closes the
+    group at once, so a stopping daemon takes in no page more than it must."""
     group: list[Page] = []
     held = 0
     for page in pages:
         group.append(page)
         held += len(page.records) + len(page.rejected)
-        if held >= size:
+        if held >= size or is_stopping():
             yield group
             group, held = [], 0
     if group:
