@@ -21,7 +21,7 @@ class TestMailchimpContract(ConnectorContract):
     @pytest.fixture
     def sandbox(self, clock: ManualClock) -> Iterator[MailchimpSandbox]:
         check = SpecCheck()
-        yield create_sandbox(clock=clock, wrap_app=check.wrap)
+        yield create_sandbox(clock=clock, wrap_app=check.wrap, wrap_operations=check.wrap)
         check.assert_clean()
 
     def valid_write_op(self) -> WriteOp:

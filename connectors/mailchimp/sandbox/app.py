@@ -29,7 +29,9 @@ from connectors.mailchimp.sandbox.state import Audience
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def build_app(audience: Audience, clock: Clock) -> tuple[Starlette, BatchQueue]:
+def build_app(
+    audience: Audience, clock: Clock, *, run_after_s: float = 0.0
+) -> tuple[Starlette, BatchQueue]:
     """A Starlette app serving ``audience`` as the only list of the account, and its batches."""
     routes = _Routes(audience)
     base = "/3.0/lists/{list_id}"
@@ -56,7 +58,7 @@ def build_app(audience: Audience, clock: Clock) -> tuple[Starlette, BatchQueue]:
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
-    routes.batches = BatchQueue(app, clock)
+    routes.batches = BatchQueue(app, clock, run_after_s)
     return app, routes.batches
 
 
@@ -80,7 +82,8 @@ class _Routes:
         self.batches: BatchQueue
 
     async def submit_batch(self, request: Request) -> Response:
-        job = self.batches.submit(payloads.parse_json(await request.body()))
+        authorization = request.headers.get("authorization", "").encode("latin-1")
+        job = self.batches.submit(payloads.parse_json(await request.body()), authorization)
         return _json(request, job.describe(_origin(request)))
 
     async def get_batch(self, request: Request) -> Response:

@@ -3,10 +3,12 @@
 Mailchimp accepts up to thousands of operations in one ``POST /batches`` and answers at once
 with status ``pending``; the batch then runs in the background (``preprocessing``, ``started``,
 ``finalizing``, ``finished``). Here a batch runs when it is looked at (``GET /batches/{id}``)
-once ``run_after_s`` seconds of the injected clock have passed since it was submitted, so
-tests decide when it is done. Each operation goes through the same routes as a direct call.
-Results are a ``.tar.gz`` of JSON arrays of ``{status_code, operation_id, response}`` at
-``response_body_url``, which, like Mailchimp's S3 link, needs no API key.
+once ``run_after_s`` seconds of the injected clock have passed since it was submitted: at
+once by default (a sandbox on a frozen test clock still serves a client on the real one),
+later when a test wants to see a client wait. Each operation goes through the same routes as
+a direct call, with the submitter's credentials. Results are a ``.tar.gz`` of JSON arrays
+of ``{status_code, operation_id, response}`` at ``response_body_url``, which, like
+Mailchimp's S3 link, needs no API key.
 See https://mailchimp.com/developer/marketing/guides/run-async-requests-batch-endpoint/
 """
 
@@ -35,6 +37,8 @@ class BatchJob:
     id: str
     operations: list[dict[str, Any]]
     submitted_at: int
+    authorization: bytes = b""
+    """The submitter's credentials: Mailchimp runs the operations as the key that sent them."""
     status: str = "pending"
     completed_at: int | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
@@ -56,18 +60,20 @@ class BatchJob:
 class BatchQueue:
     """Submitted batches of one account, run on demand through ``app``."""
 
-    def __init__(self, app: ASGIApp, clock: Clock, run_after_s: float = 1.0) -> None:
-        self._app = app
+    def __init__(self, app: ASGIApp, clock: Clock, run_after_s: float = 0.0) -> None:
+        self.app = app
+        """What operations run through: the API's routes, possibly wrapped (fault injection)."""
         self._clock = clock
         self._run_after_s = run_after_s
         self._lock = threading.Lock()
         self._jobs: dict[str, BatchJob] = {}
 
-    def submit(self, body: dict[str, Any]) -> BatchJob:
+    def submit(self, body: dict[str, Any], authorization: bytes = b"") -> BatchJob:
         operations = body.get("operations")
         if not isinstance(operations, list) or not all(_is_operation(o) for o in operations):
             raise errors.invalid_resource("The resource submitted could not be validated.")
-        job = BatchJob(uuid.uuid4().hex[:10], operations, int(self._clock.now().timestamp()))
+        submitted_at = int(self._clock.now().timestamp())
+        job = BatchJob(uuid.uuid4().hex[:10], operations, submitted_at, authorization)
         with self._lock:
             self._jobs[job.id] = job
         return job
@@ -90,7 +96,7 @@ class BatchQueue:
         now = self._clock.now().timestamp()
         if job.status == "pending" and now - job.submitted_at >= self._run_after_s:
             job.status = "started"
-            job.results = [await self._run(op) for op in job.operations]
+            job.results = [await self._run(op, job.authorization) for op in job.operations]
             job.status, job.completed_at = "finished", int(now)
         return job
 
@@ -108,7 +114,7 @@ class BatchQueue:
             archive.addfile(info, io.BytesIO(payload))
         return buffer.getvalue()
 
-    async def _run(self, operation: dict[str, Any]) -> dict[str, Any]:
+    async def _run(self, operation: dict[str, Any], authorization: bytes) -> dict[str, Any]:
         body = str(operation.get("body") or "").encode()
         params = operation.get("params") or {}
         scope = {
@@ -117,7 +123,7 @@ class BatchQueue:
             "path": "/3.0" + operation["path"],
             "raw_path": ("/3.0" + operation["path"]).encode(),
             "query_string": urlencode(params, doseq=True).encode(),
-            "headers": [(b"content-type", b"application/json")],
+            "headers": [(b"content-type", b"application/json"), (b"authorization", authorization)],
             "root_path": "",
             "scheme": "http",
             "http_version": "1.1",
@@ -135,7 +141,7 @@ class BatchQueue:
             elif message["type"] == "http.response.body":
                 answer["body"].extend(message.get("body", b""))
 
-        await self._app(scope, receive, send)
+        await self.app(scope, receive, send)
         return {
             "status_code": answer["status_code"],
             "operation_id": operation.get("operation_id"),

@@ -45,13 +45,20 @@ class MailchimpSandbox:
         list_id: str,
         webhook_secret: str,
         wrap_app: Callable[[ASGIApp], ASGIApp] | None,
+        wrap_operations: Callable[[ASGIApp], ASGIApp] | None,
+        batch_run_after_s: float,
     ) -> None:
         self.api_key = api_key
         self.list_id = list_id
         self.webhook_secret = webhook_secret
         self.audience = Audience(list_id, "crmsync sandbox audience", clock, default_merge_fields())
         self.traffic = Traffic(max_connections)
-        api, self.batches = build_app(self.audience, clock)
+        api, self.batches = build_app(self.audience, clock, run_after_s=batch_run_after_s)
+        operations = self.batches.app
+        if wrap_operations is not None:
+            operations = wrap_operations(operations)
+        self._batch_faults = FaultInjector(operations)
+        self.batches.app = self._batch_faults
         inner: ASGIApp = ApiGate(api, api_key=api_key, traffic=self.traffic)
         if wrap_app is not None:
             inner = wrap_app(inner)
@@ -91,6 +98,10 @@ class MailchimpSandbox:
 
     def inject(self, fault: Fault) -> None:
         self._faults.add(fault)
+
+    def inject_into_batches(self, fault: Fault) -> None:
+        """A fault for operations inside ``/batches`` (their paths start with ``/3.0``)."""
+        self._batch_faults.add(fault)
 
     def add_malformed(self, stream: str) -> str:
         """A member whose birthday is no date (legacy data Mailchimp still returns)."""
@@ -189,8 +200,14 @@ def create_sandbox(
     list_id: str = LIST_ID,
     webhook_secret: str = WEBHOOK_SECRET,
     wrap_app: Callable[[ASGIApp], ASGIApp] | None = None,
+    wrap_operations: Callable[[ASGIApp], ASGIApp] | None = None,
+    batch_run_after_s: float = 0.0,
 ) -> MailchimpSandbox:
-    """A fresh sandbox; ``wrap_app`` lets a test observe every request inside fault injection."""
+    """A fresh sandbox; ``wrap_app`` lets a test observe every request inside fault injection,
+    ``wrap_operations`` every operation a ``/batches`` submission runs.
+
+    A submitted batch runs when it is looked at ``batch_run_after_s`` clock seconds later.
+    """
     return MailchimpSandbox(
         clock=clock or SystemClock(),
         max_connections=max_connections,
@@ -198,4 +215,6 @@ def create_sandbox(
         list_id=list_id,
         webhook_secret=webhook_secret,
         wrap_app=wrap_app,
+        wrap_operations=wrap_operations,
+        batch_run_after_s=batch_run_after_s,
     )

@@ -38,7 +38,7 @@ def spec_check() -> Iterator[SpecCheck]:
 
 @pytest.fixture
 def sandbox_options() -> dict[str, Any]:
-    """Overridden by tests that need another connection limit."""
+    """Overridden by tests that need another connection limit, batch delay or spec check."""
     return {}
 
 
@@ -46,7 +46,8 @@ def sandbox_options() -> dict[str, Any]:
 def sandbox(
     clock: ManualClock, spec_check: SpecCheck, sandbox_options: dict[str, Any]
 ) -> MailchimpSandbox:
-    return create_sandbox(clock=clock, wrap_app=spec_check.wrap, **sandbox_options)
+    options = {"wrap_operations": spec_check.wrap, **sandbox_options}
+    return create_sandbox(clock=clock, wrap_app=spec_check.wrap, **options)
 
 
 @pytest.fixture
