@@ -27,6 +27,7 @@ from connectors.base import (
     WriteOp,
     WriteResult,
 )
+from connectors.mailchimp.batches import BatchRunner
 from connectors.mailchimp.mapping import MergeSchema, decode_member
 from connectors.mailchimp.models import MembersPage, MergeFieldsPage, Problem
 from connectors.mailchimp.options import api_key, base_url, parse_options
@@ -78,9 +79,17 @@ class MailchimpConnector:
             max_concurrent=self._options.max_connections,
         )
         self._client = VendorClient(settings.name, spec, settings.http, deps)
+        # Batch results sit behind a pre-signed link: the API key must not travel there.
+        self._downloads = VendorClient(settings.name, ClientSpec(base_url=""), settings.http, deps)
         self._list = f"/lists/{self._options.list_id}"
+        batches = BatchRunner(
+            self._client, self._downloads, deps.clock, wait_s=self._options.batch_wait_s
+        )
         self._writer = MemberWriter(
-            self._client, self._options.list_id, double_opt_in=self._options.double_opt_in
+            self._client,
+            batches,
+            self._options.list_id,
+            double_opt_in=self._options.double_opt_in,
         )
         self._schema: MergeSchema | None = None
         self._schema_lock = threading.Lock()
@@ -141,6 +150,7 @@ class MailchimpConnector:
 
     def close(self) -> None:
         self._client.close()
+        self._downloads.close()
 
     def merge_schema(self) -> MergeSchema:
         """The audience's merge fields, read once per connector."""

@@ -84,9 +84,33 @@ class BatchAnswer(_Wire):
     errors: list[BatchError] = Field(default_factory=list)
 
 
+class FieldProblem(_Wire):
+    field: str = ""
+    message: str = ""
+
+
 class Problem(_Wire):
-    """An ``application/problem+json`` error body."""
+    """An ``application/problem+json`` error body; validation errors name fields in ``errors``."""
 
     title: str = ""
     status: int = 0
     detail: str = ""
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class BatchStatus(_Wire):
+    """``POST /batches`` and ``GET /batches/{id}``: where an asynchronous batch stands."""
+
+    id: str
+    status: str
+    total_operations: int = 0
+    errored_operations: int = 0
+    response_body_url: str = ""
+
+
+class BatchOperationResult(_Wire):
+    """One entry of a batch's results file; ``response`` is the operation's body as a string."""
+
+    status_code: int
+    operation_id: str | None = None
+    response: str = ""

@@ -13,6 +13,8 @@ from connectors.base import ConfigurationError, ConnectorSettings, Secret
 MAX_PAGE_SIZE = 1000
 MAX_CONNECTIONS = 10
 """Mailchimp allows 10 simultaneous connections per API key; more are refused with 429."""
+BATCH_WAIT_S = 300.0
+"""How long a write waits for a ``/batches`` submission to finish before it gives up on it."""
 
 
 class _OptionsModel(BaseModel):
@@ -22,6 +24,7 @@ class _OptionsModel(BaseModel):
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     max_connections: int = Field(default=MAX_CONNECTIONS, ge=1, le=MAX_CONNECTIONS)
     double_opt_in: bool = True
+    batch_wait_s: float = Field(default=BATCH_WAIT_S, gt=0, le=3600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +34,16 @@ class MailchimpOptions:
     ``double_opt_in``: when a member who unsubscribed or bounced is granted consent again,
     Mailchimp refuses ``subscribed`` ("Member In Compliance State"); with True we write
     ``pending`` instead so Mailchimp sends a confirmation mail, with False the write fails.
+
+    ``batch_wait_s``: updates of known members run as asynchronous batches; a write waits this
+    long for them, then cancels what has not finished and reports those ops as retryable.
     """
 
     list_id: str
     page_size: int = MAX_PAGE_SIZE
     max_connections: int = MAX_CONNECTIONS
     double_opt_in: bool = True
+    batch_wait_s: float = BATCH_WAIT_S
 
 
 def parse_options(raw: Mapping[str, Any]) -> MailchimpOptions:

@@ -1,87 +1,96 @@
-"""Member writes: batch subscribe for the bulk, single calls only where Mailchimp's rules need them.
+"""Member writes in as few calls as Mailchimp allows: batch subscribe, then ``/batches`` rounds.
 
-One write of up to 500 ops costs one ``POST /lists/{id}`` for ops that state consent
-(``update_existing: true``) and one for ops that do not (``update_existing: false`` with
-status ``transactional``, so an existing member's subscription is never touched; the members
-that turn out to exist are then patched without a status). Beyond that, calls are spent only
-where the vendor leaves no choice: an address change (``PATCH`` on the old hash), an op that
-names a member only by id, compliance states (re-sent as ``pending`` for double opt-in), tag
-changes (``POST .../tags``; batch subscribe cannot carry tags) and deletes (archive).
+A write costs about one call per 500 ops and per kind of call, never one per member:
+
+- ops that carry an address and either state consent or create a member go through batch
+  subscribe, ``POST /lists/{id}`` (≤500 members a call): with ``update_existing: true`` when
+  they state consent, else with ``update_existing: false`` and status ``transactional``, so an
+  existing member's subscription is never touched. Members in a compliance state are sent
+  again as ``pending`` in one more batch subscribe (double opt-in);
+- updates of members we know by id (and creates that found their member already there) are
+  ``PATCH`` operations, and tag changes and archives are operations too; they go out in rounds
+  through ``/batches`` (see :mod:`connectors.mailchimp.batches`), each round one call per 500
+  operations, until no member needs another step (at most: patch, pending, tags);
+- an address change is a ``PATCH`` on the old hash, sent before the rest, because an old
+  address that is gone turns the op into a subscribe of the new one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import httpx
-import structlog
 
 from connectors.base import WriteOp, WriteOutcome, WriteResult
+from connectors.mailchimp.batches import Answer, BatchRunner
 from connectors.mailchimp.encoding import EncodeError, MemberChange, encode_change
 from connectors.mailchimp.mapping import ADDRESS_REQUIRED, MergeSchema, subscriber_hash
-from connectors.mailchimp.models import BatchAnswer, Problem
-from connectors.mailchimp.outcomes import Refusal, classify, failed, succeeded
+from connectors.mailchimp.models import BatchAnswer
+from connectors.mailchimp.outcomes import Refusal, classify, failed
+from connectors.mailchimp.steps import Archive, Patch, Step, after_write, refusal_of
 from connectors.toolkit.http import VendorClient
-
-log = structlog.get_logger("connectors.mailchimp")
 
 BATCH_LIMIT = 500
 
 
 @dataclass
 class _Run:
-    """The state of one write call: results by op id, and members written whose tags to sync."""
+    """The state of one write call: results by op id and the work still to do."""
 
-    schema: MergeSchema
     results: dict[str, WriteResult] = field(default_factory=dict)
-    written: list[tuple[MemberChange, dict[str, Any], WriteOutcome]] = field(default_factory=list)
+    to_subscribe: list[MemberChange] = field(default_factory=list)
     compliance: list[MemberChange] = field(default_factory=list)
-    existing: list[MemberChange] = field(default_factory=list)
-    to_batch: list[MemberChange] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    def follow(self, outcome: Step | WriteResult) -> None:
+        if isinstance(outcome, WriteResult):
+            self.results[outcome.op_id] = outcome
+        else:
+            self.steps.append(outcome)
 
 
 class MemberWriter:
     """Writes ops to one audience; thread-safe because it keeps no state between calls."""
 
-    def __init__(self, client: VendorClient, list_id: str, *, double_opt_in: bool) -> None:
+    def __init__(
+        self, client: VendorClient, batches: BatchRunner, list_id: str, *, double_opt_in: bool
+    ) -> None:
         self._client = client
+        self._batches = batches
         self._list = f"/lists/{list_id}"
         self._double_opt_in = double_opt_in
 
     def write(self, ops: Sequence[WriteOp], schema: MergeSchema) -> list[WriteResult]:
         """One result per op, in op order."""
-        run = _Run(schema)
-        for start in range(0, len(ops), BATCH_LIMIT):
-            self._write_chunk(ops[start : start + BATCH_LIMIT], run)
+        run = _Run()
+        moves: list[MemberChange] = []
+        for change in _without_duplicates(self._changes(ops, schema, run), run):
+            change = self._with_whole_addresses(change)
+            if change.previous_id is not None:
+                moves.append(change)
+            elif change.email is None or (change.op.external_id and change.status is None):
+                run.steps.append(Patch(change))
+            else:
+                run.to_subscribe.append(change)
+        self._move(moves, run)
+        self._subscribe(run)
+        self._settle(run)
         return [run.results[op.op_id] for op in ops]
 
-    def _write_chunk(self, ops: Sequence[WriteOp], run: _Run) -> None:
-        changes: list[MemberChange] = []
+    def _changes(
+        self, ops: Sequence[WriteOp], schema: MergeSchema, run: _Run
+    ) -> Iterator[MemberChange]:
         for op in ops:
             if op.is_delete:
-                run.results[op.op_id] = self._archive(op)
+                key = op.external_id or (subscriber_hash(op.key) if op.key else None)
+                if key is None:
+                    run.follow(failed(op, Refusal.rejected("missing_email", "the op names no one")))
+                else:
+                    run.steps.append(Archive(op, key))
                 continue
             try:
-                changes.append(encode_change(op, run.schema))
+                yield encode_change(op, schema)
             except EncodeError as exc:
-                run.results[op.op_id] = failed(op, Refusal.rejected(exc.code, str(exc)))
-        for unique in _without_duplicates(changes, run):
-            change = self._with_whole_addresses(unique)
-            if change.email is None or change.previous_id is not None:
-                self._patch(change, run)
-            else:
-                run.to_batch.append(change)
-        self._batch([c for c in run.to_batch if c.status], run, update_existing=True)
-        self._batch([c for c in run.to_batch if not c.status], run, update_existing=False)
-        for change in run.existing:
-            self._patch(change, run)
-        pending = [replace(c, status="pending") for c in run.compliance]
-        self._batch(pending, run, update_existing=True)
-        for change, document, outcome in run.written:
-            self._sync_tags(change, document, outcome, run)
-        run.to_batch, run.existing, run.compliance, run.written = [], [], [], []
+                run.follow(failed(op, Refusal.rejected(exc.code, str(exc))))
 
     def _with_whole_addresses(self, change: MemberChange) -> MemberChange:
         """Complete a partly changed address from the member's current one (one GET)."""
@@ -108,23 +117,40 @@ class MemberWriter:
             merges[tag] = {**(known if isinstance(known, dict) else {}), **parts}
         return replace(change, body={**change.body, "merge_fields": merges}, merge_fields=merges)
 
+    # --- address changes ------------------------------------------------------------------------
+
+    def _move(self, moves: list[MemberChange], run: _Run) -> None:
+        patches = [Patch(change) for change in moves]
+        answers = self._batches.run([p.operation(self._list) for p in patches])
+        for patch in patches:
+            answer = answers.get(patch.change.op.op_id)
+            if answer is not None and answer.status == 404 and patch.change.email:
+                # The old address is gone (changed already, or archived for good): upsert the new.
+                run.to_subscribe.append(replace(patch.change, previous_id=None))
+            else:
+                run.follow(patch.settle(answer, double_opt_in=self._double_opt_in))
+
     # --- batch subscribe ------------------------------------------------------------------------
 
+    def _subscribe(self, run: _Run) -> None:
+        stating = [c for c in run.to_subscribe if c.status]
+        silent = [c for c in run.to_subscribe if not c.status]
+        for changes, update_existing in ((stating, True), (silent, False)):
+            for chunk in _chunks(changes):
+                self._batch(chunk, run, update_existing=update_existing)
+        for chunk in _chunks([replace(c, status="pending") for c in run.compliance]):
+            self._batch(chunk, run, update_existing=True)
+
     def _batch(self, changes: list[MemberChange], run: _Run, *, update_existing: bool) -> None:
-        if not changes:
-            return
         members = [{**c.body, "status": c.status or "transactional"} for c in changes]
         body = {"members": members, "update_existing": update_existing}
         response = self._client.request("POST", self._list, endpoint="batch", json=body)
         if response.status_code != 200:
-            refusal = _refusal(response)
-            for change in changes:
-                run.results[change.op.op_id] = failed(change.op, refusal)
+            refusal = refusal_of(Answer.of(response))
+            for refused in changes:
+                run.follow(failed(refused.op, refusal))
             return
         answer = BatchAnswer.model_validate(response.json())
-        self._collect(changes, answer, run)
-
-    def _collect(self, changes: list[MemberChange], answer: BatchAnswer, run: _Run) -> None:
         by_id = {c.member_id: c for c in changes}
         for outcome, documents in (
             (WriteOutcome.CREATED, answer.new_members),
@@ -133,99 +159,51 @@ class MemberWriter:
             for document in documents:
                 change = by_id.pop(str(document.get("id")), None)
                 if change is not None:
-                    run.written.append((change, document, outcome))
+                    run.follow(after_write(change, document, outcome))
         for error in answer.errors:
             change = by_id.pop(subscriber_hash(error.email_address), None)
             if change is not None:
-                self._refused(
-                    change, classify(error.error, code=error.error_code, field=error.field), run
-                )
+                refusal = classify(error.error, code=error.error_code, field=error.field)
+                self._refused(change, refusal, run)
         for change in by_id.values():
             # Trap 15: a member the answer does not mention was dropped silently.
-            run.results[change.op.op_id] = failed(change.op, Refusal.missing())
+            run.follow(failed(change.op, Refusal.missing()))
 
     def _refused(self, change: MemberChange, refusal: Refusal, run: _Run) -> None:
         if refusal.code == "member_exists" and change.status is None:
-            run.existing.append(change)
+            run.steps.append(Patch(change))
         elif refusal.code == "compliance_state" and self._may_ask_for_opt_in(change):
             run.compliance.append(change)
         else:
-            run.results[change.op.op_id] = failed(change.op, refusal)
+            run.follow(failed(change.op, refusal))
 
     def _may_ask_for_opt_in(self, change: MemberChange) -> bool:
         return self._double_opt_in and change.status == "subscribed"
 
-    # --- single members ---------------------------------------------------------------------------
+    # --- /batches rounds ------------------------------------------------------------------------
 
-    def _patch(self, change: MemberChange, run: _Run, *, is_retry: bool = False) -> None:
-        target = change.previous_id or change.member_id
-        body = dict(change.body)
-        if change.status is not None:
-            body["status"] = change.status
-        response = self._client.request(
-            "PATCH", f"{self._list}/members/{target}", endpoint="member", json=body
-        )
-        if response.status_code == 200:
-            run.written.append((change, response.json(), WriteOutcome.UPDATED))
-            return
-        if response.status_code == 404 and change.previous_id and change.email:
-            # The old address is gone (changed already, or archived for good): upsert the new one.
-            run.to_batch.append(replace(change, previous_id=None))
-            return
-        refusal = _refusal(response)
-        if refusal.code == "compliance_state" and self._may_ask_for_opt_in(change) and not is_retry:
-            self._patch(replace(change, status="pending"), run, is_retry=True)
-            return
-        run.results[change.op.op_id] = failed(change.op, refusal)
-
-    def _archive(self, op: WriteOp) -> WriteResult:
-        key = op.external_id or (subscriber_hash(op.key) if op.key else None)
-        if key is None:
-            return failed(op, Refusal.rejected("missing_email", "the op names no member"))
-        response = self._client.request("DELETE", f"{self._list}/members/{key}", endpoint="member")
-        if response.status_code in (204, 404):
-            # 404: already archived or erased; a delete is done once the member is gone.
-            return WriteResult(op.op_id, WriteOutcome.DELETED, external_id=key)
-        return failed(op, _refusal(response))
-
-    def _sync_tags(
-        self, change: MemberChange, document: dict[str, Any], outcome: WriteOutcome, run: _Run
-    ) -> None:
-        wanted = set(change.tags) if change.tags is not None else None
-        current = {str(t.get("name")) for t in document.get("tags") or []}
-        result = succeeded(change.op, outcome, document)
-        if wanted is not None and wanted != current:
-            tags = _tag_body(wanted - current, current - wanted)
-            path = f"{self._list}/members/{document.get('id')}/tags"
-            response = self._client.request("POST", path, endpoint="member", json=tags)
-            if response.status_code != 204:
-                result = failed(change.op, Refusal.retryable("tags_not_written"))
-            else:
-                result = replace(result, modified_at=None)
-        run.results[change.op.op_id] = result
+    def _settle(self, run: _Run) -> None:
+        """Send the pending steps, round after round, until every op has its result."""
+        while run.steps:
+            steps, run.steps = run.steps, []
+            operations = [s.operation(self._list) for s in steps]
+            answers = self._batches.run(operations)
+            for step, operation in zip(steps, operations, strict=True):
+                answer = answers.get(operation.operation_id)
+                run.follow(step.settle(answer, double_opt_in=self._double_opt_in))
 
 
-def _without_duplicates(changes: list[MemberChange], run: _Run) -> Iterable[MemberChange]:
+def _without_duplicates(changes: Iterable[MemberChange], run: _Run) -> Iterator[MemberChange]:
     """Mailchimp refuses an address twice in one request; later ops wait for the next write."""
     seen: set[str] = set()
     for change in changes:
         if change.member_id in seen:
-            run.results[change.op.op_id] = failed(change.op, Refusal.duplicate())
+            run.follow(failed(change.op, Refusal.duplicate()))
             continue
         seen.add(change.member_id)
         yield change
 
 
-def _tag_body(added: set[str], removed: set[str]) -> dict[str, Any]:
-    tags = [{"name": n, "status": "active"} for n in sorted(added)]
-    tags += [{"name": n, "status": "inactive"} for n in sorted(removed)]
-    return {"tags": tags}
-
-
-def _refusal(response: httpx.Response) -> Refusal:
-    try:
-        problem = Problem.model_validate(response.json())
-    except ValueError:
-        problem = Problem(status=response.status_code)
-    log.info("mailchimp.write_refused", status=response.status_code, title=problem.title)
-    return classify(problem.detail, title=problem.title, status=response.status_code)
+def _chunks(changes: list[MemberChange]) -> Iterator[list[MemberChange]]:
+    for start in range(0, len(changes), BATCH_LIMIT):
+        yield changes[start : start + BATCH_LIMIT]

@@ -16,7 +16,7 @@ def settings(key: str, url: str = "") -> ConnectorSettings:
 
 def test_defaults_follow_mailchimps_limits() -> None:
     assert parse_options({"list_id": "abc"}) == MailchimpOptions(
-        list_id="abc", page_size=1000, max_connections=10, double_opt_in=True
+        list_id="abc", page_size=1000, max_connections=10, double_opt_in=True, batch_wait_s=300
     )
 
 
@@ -28,6 +28,7 @@ def test_defaults_follow_mailchimps_limits() -> None:
         ({"list_id": "a", "page_size": 0}, "options.page_size"),
         ({"list_id": "a", "max_connections": 11}, "options.max_connections"),
         ({"list_id": "a", "double_opt_in": "sometimes"}, "options.double_opt_in"),
+        ({"list_id": "a", "batch_wait_s": 0}, "options.batch_wait_s"),
         ({"list_id": "a", "pagesize": 10}, "options.pagesize: Extra inputs are not permitted"),
     ],
 )
