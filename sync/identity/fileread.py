@@ -136,5 +136,7 @@ def read_table(job: FileJob, settings: MatchSettings, workers: int = 0) -> Profi
             read_profiles(job, settings, 1)
         )
     tasks = [(job, settings, part, parts) for part in range(parts)]
+    # fork, not spawn/forkserver: those re-import the caller's main module, which breaks any
+    # script that calls this without an ``if __name__ == "__main__"`` guard.
     with multiprocessing.get_context("fork").Pool(parts) as pool:
         return merge_tables(pool.map(_part, tasks))
