@@ -81,9 +81,6 @@ class MatchModel:
             converged=data["converged"],
         )
 
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.comparisons)
-
     def check_against(self, comparisons: tuple[Comparison, ...]) -> None:
         """Raise ValueError unless the model was fitted for exactly these comparisons."""
         expected = tuple((c.name, c.levels) for c in comparisons)
@@ -124,11 +121,6 @@ def _tf_adjustment(cw: ComparisonWeights, table: ProfileTable, rows: np.ndarray)
     )
     u_exact = cw.u[-1]
     return np.log2(u_exact / np.maximum(per_value[column.codes[rows]], 1e-9))
-
-
-def score(model: MatchModel, table: ProfileTable, levels: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """Match weight (log2 posterior odds) per pair."""
-    return model.prior_log2_odds + contributions(model, table, levels, i).sum(axis=1)
 
 
 def probability(weight: np.ndarray | float) -> np.ndarray:
