@@ -20,7 +20,7 @@ from connectors.base import FailureKind, WriteOutcome, WriteResult
 from sync.plan import PlannedWrite, plan_write
 from sync.progress import Progress, Silent
 from sync.records import CanonicalRecord, record_id, stamp
-from sync.resolve import identity_keys
+from sync.resolve import index_records
 from sync.runtime import Runtime, Stream
 from sync.store import customers, journal, outbox
 from sync.store import records as stored_records
@@ -225,9 +225,7 @@ def _remember(
     customers.save_links(conn, links, now)
     # Match keys change only for new records or when a field they are built from was written.
     same_keys = {w.target.id for w, _ in ok if w.target and not _KEYED & set(w.fields)}
-    stored_records.replace_keys(
-        conn, {r.id: identity_keys(r, rt) for r in records if r.id not in same_keys}
-    )
+    index_records(conn, rt, [r for r in records if r.id not in same_keys])
 
 
 def _as_target_now(

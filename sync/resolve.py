@@ -1,14 +1,17 @@
 """Step 3 of a cycle: link every new source record to a customer.
 
-Order of evidence: an existing link; an id the record was known under before (merge, email
-change); the CRM id another system keeps; the deterministic keys (normalised e-mail, phone +
-name); otherwise a new customer. Two records of the leading CRM are never put together
-silently: a match between them becomes a review item (a CRM-internal duplicate). Operator
-decisions that two records stay apart are always honoured.
+Order of evidence: an existing link; an id the record was known under before (a merge, an
+e-mail change); the CRM id another system keeps; then, for people, identity resolution over
+the store (:mod:`sync.identity`: deterministic rules, then a Fellegi–Sunter score, with
+blocking through indexed keys so only candidates are compared); otherwise a new customer.
+Uncertain matches and CRM-internal duplicates go to the review queue, never to a merge, and
+operator decisions that two records stay apart are always honoured. Every link keeps the rule
+or score and the per-field comparison that made it.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -19,13 +22,18 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sync.config.model import MatchRule
-from sync.identity.normalize.email import EmailRules, normalize_email
-from sync.identity.normalize.phone import normalize_phone
+from sync.identity.blocking import blocking_keys
+from sync.identity.decision import PairDecision, explanation_to_json
+from sync.identity.incremental import Resolution as Placement
+from sync.identity.incremental import resolve_changes
 from sync.identity.normalize.text import fold
+from sync.identity.profile import Profile, SourceRef
+from sync.matching import profile_of
 from sync.records import CanonicalRecord, StagedChange, record_id
 from sync.runtime import Runtime
-from sync.store import customers, review
+from sync.store import customers, profiles, review
 from sync.store import records as stored_records
+from sync.store.profiles import StoreIndex
 
 
 @dataclass
@@ -39,79 +47,73 @@ class Resolution:
 
 @dataclass
 class _Page:
-    """Links decided so far in this page, so records of one page can match each other."""
-
     links: dict[str, str] = field(default_factory=dict)
     new: dict[str, str] = field(default_factory=dict)
     saved: list[customers.Link] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
 
+    def link(self, record: CanonicalRecord, customer: str, method: str, **how: Any) -> None:
+        self.links[record.id] = customer
+        self.saved.append(customers.Link(record.id, customer, method, **how))
 
-def identity_keys(record: CanonicalRecord, rt: Runtime) -> list[str]:
-    """The deterministic match keys of a record, as stored in the blocking-key index."""
-    ident = rt.config.identity
-    f = record.fields
-    keys: list[str] = []
-    rules = _email_rules(rt)
-    email = normalize_email(f.get("email"), rules) if MatchRule.EMAIL in ident.rules else None
-    if email:
-        keys.append(f"e:{email}")
-    phone = normalize_phone(f.get("phone") or f.get("mobile_phone"), ident.default_region)
-    last = fold(f.get("last_name"))
-    if phone and last and MatchRule.PHONE_NAME in ident.rules:
-        keys.append(f"pn:{phone}|{last}")
-    if record.entity == "organisation" and f.get("domain"):
-        keys.append(f"od:{fold(f['domain'])}")
-    return keys
+    def new_customer(self, record: CanonicalRecord) -> str:
+        customer = uuid.uuid4().hex
+        self.new[customer] = record.entity
+        return customer
 
 
 def resolve(
     conn: Connection, rt: Runtime, changes: Sequence[StagedChange], now: datetime
 ) -> Resolution:
-    """Link the records of one page; saves keys, links, new customers and review items."""
-    result = Resolution()
+    """Link the records of one page; saves profiles, keys, links, customers, review items."""
     records = [c.record for c in changes]
-    linked = customers.links_of_records(conn, [r.id for r in records])
-    keys = {r.id: identity_keys(r, rt) for r in records}
-    stored_records.replace_keys(conn, keys)
-    page = _Page(links=dict(linked))
-    todo = [r for r in records if r.id not in linked]
-    hits = stored_records.records_with_keys(conn, {k for r in todo for k in keys[r.id]})
-    wanted = {i for ids in hits.values() for i in ids} | _referenced(todo, rt)
-    page.links.update(customers.links_of_records(conn, sorted(wanted)))
-    apart = review.apart_from(conn, [r.id for r in todo])
-    for record in todo:
-        _link_one(conn, rt, record, keys[record.id], hits, apart.get(record.id, set()), page)
+    page = _Page(links=customers.links_of_records(conn, [r.id for r in records]))
+    todo = [r for r in records if r.id not in page.links]
+    page.links.update(customers.links_of_records(conn, sorted(_referenced(todo, rt))))
+    rest = [r for r in todo if not _by_pointer(r, rt, page)]
+    people = {r.id: _profile(r, rt) for r in records if r.entity == "person" and not r.is_deleted}
+    _place_people(conn, rt, [r for r in rest if r.id in people], people, page, now)
+    for record in (r for r in rest if r.id not in people):
+        _place_other(conn, record, page)
+    profiles.save(conn, people)
+    stored_records.replace_keys(conn, _keys(records, people, rt))
     customers.create_customers(conn, page.new, now)
     customers.save_links(conn, page.saved, now)
     review.add_items(conn, page.review, now)
-    result.touched = {page.links[r.id] for r in records}
-    result.methods.update(link.method for link in page.saved)
-    result.review = len(page.review)
-    return result
+    return Resolution(
+        touched={page.links[r.id] for r in records},
+        methods=Counter(link.method for link in page.saved),
+        review=len(page.review),
+    )
 
 
-def _link_one(
-    conn: Connection,
-    rt: Runtime,
-    record: CanonicalRecord,
-    keys: list[str],
-    hits: dict[str, set[str]],
-    apart: set[str],
-    page: _Page,
-) -> None:
-    found = _by_previous_id(record, page) or _by_crm_id(record, rt, page)
-    method = found[1] if found else ""
-    customer = found[0] if found else None
-    if customer is None:
-        customer, method = _by_keys(conn, rt, record, keys, hits, apart, page)
-    if customer is None:
-        customer, method = uuid.uuid4().hex, "new"
-        page.new[customer] = record.entity
-    page.links[record.id] = customer
-    page.saved.append(customers.Link(record.id, customer, method))
-    for key in keys:
-        hits.setdefault(key, set()).add(record.id)
+def index_records(conn: Connection, rt: Runtime, records: Sequence[CanonicalRecord]) -> None:
+    """Store profiles and match keys of records the engine wrote itself (pushed creates)."""
+    people = {r.id: _profile(r, rt) for r in records if r.entity == "person" and not r.is_deleted}
+    profiles.save(conn, people)
+    stored_records.replace_keys(conn, _keys(records, people, rt))
+
+
+def _profile(record: CanonicalRecord, rt: Runtime) -> Profile:
+    role = rt.config.systems[record.system].role.value
+    return profile_of(record, role, rt.leader(), rt.match_settings)
+
+
+def _keys(
+    records: Sequence[CanonicalRecord], people: dict[str, Profile], rt: Runtime
+) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for record in records:
+        if record.id in people:
+            keys[record.id] = list(blocking_keys(people[record.id], rt.match_settings))
+        elif record.entity == "organisation" and record.fields.get("domain"):
+            keys[record.id] = [f"od:{fold(str(record.fields['domain']))}"]
+        else:
+            keys[record.id] = []
+    return keys
+
+
+# --- pointers: ids the record itself names ---------------------------------------------------
 
 
 def _referenced(records: Sequence[CanonicalRecord], rt: Runtime) -> set[str]:
@@ -124,70 +126,160 @@ def _referenced(records: Sequence[CanonicalRecord], rt: Runtime) -> set[str]:
     return out
 
 
-def _by_previous_id(record: CanonicalRecord, page: _Page) -> tuple[str, str] | None:
+def _by_pointer(record: CanonicalRecord, rt: Runtime, page: _Page) -> bool:
     for previous in record.previous_ids:
         customer = page.links.get(record_id(record.system, record.stream, previous))
         if customer:
-            return customer, "previous_id"
-    return None
-
-
-def _by_crm_id(record: CanonicalRecord, rt: Runtime, page: _Page) -> tuple[str, str] | None:
+            page.link(record, customer, "previous_id")
+            return True
     crm_id = record.fields.get("crm_id")
     leader = rt.leader_stream(record.entity)
     if not crm_id or leader is None or record.system == leader.system:
-        return None
+        return False
     if MatchRule.CRM_ID not in rt.config.identity.rules:
-        return None
+        return False
     customer = page.links.get(record_id(leader.system, leader.name, str(crm_id)))
-    return (customer, "crm_id") if customer else None
+    if customer:
+        page.link(record, customer, "crm_id")
+    return customer is not None
 
 
-def _by_keys(
+# --- people: identity resolution over the store ----------------------------------------------
+
+
+def _place_people(
     conn: Connection,
     rt: Runtime,
-    record: CanonicalRecord,
-    keys: list[str],
-    hits: dict[str, set[str]],
-    apart: set[str],
+    records: Sequence[CanonicalRecord],
+    people: dict[str, Profile],
     page: _Page,
-) -> tuple[str | None, str]:
-    for key in keys:
-        others = sorted(i for i in hits.get(key, set()) if i != record.id and i not in apart)
-        found = sorted({page.links[i] for i in others if i in page.links})
-        if not found:
-            continue
-        rule = "email" if key.startswith("e:") else "phone_name"
-        if len(found) > 1:
-            _queue(page, record, found, rule + ":ambiguous")
-            return None, ""
-        if _is_crm_duplicate(conn, rt, record, found[0], page):
-            _queue(page, record, found, "crm_duplicate")
-            return None, ""
-        return found[0], rule
-    return None, ""
+    now: datetime,
+) -> None:
+    if not records:
+        return
+    by_ref = {people[r.id].ref.key: r for r in records}
+    apart = _kept_apart(conn, [r.id for r in records])
+    model = rt.models.model(conn, now)
+    placements = resolve_changes(
+        [people[r.id] for r in records], StoreIndex(conn), model, rt.match_settings, apart
+    )
+    groups: dict[str, str] = {}
+    for placement in placements:
+        record = by_ref[placement.ref.key]
+        if placement.customer_id is not None:
+            _link_placed(record, placement, page)
+        else:
+            group = placement.new_group or record.id
+            if group not in groups:
+                groups[group] = page.new_customer(record)
+            _link_placed(record, placement, page, groups[group])
+    _queue_reviews(conn, rt, placements, by_ref, page)
 
 
-def _is_crm_duplicate(
-    conn: Connection, rt: Runtime, record: CanonicalRecord, customer: str, page: _Page
-) -> bool:
-    """True when ``record`` comes from the leading CRM and the customer already has one."""
-    if record.system != rt.leader():
-        return False
-    prefix = f"{record.system}:{record.stream}:"
-    in_page = [rid for rid, cid in page.links.items() if cid == customer]
-    in_store = customers.records_of_customers(conn, [customer]).get(customer, [])
-    return any(r.startswith(prefix) and r != record.id for r in in_page + in_store)
+def _link_placed(
+    record: CanonicalRecord, placement: Placement, page: _Page, customer: str | None = None
+) -> None:
+    decision = placement.link
+    target = customer or placement.customer_id or ""
+    if decision is None:
+        page.link(record, target, "new")
+        return
+    rule = decision.explanation.rule
+    page.link(
+        record,
+        target,
+        rule.value if rule is not None else "score",
+        score=decision.explanation.match_probability,
+        detail=_detail(decision),
+    )
 
 
-def _queue(page: _Page, record: CanonicalRecord, candidates: list[str], reason: str) -> None:
-    page.review += [
-        {"source_record_id": record.id, "candidate_customer_id": c, "score": 1.0, "reason": reason}
-        for c in candidates
+def _detail(decision: PairDecision) -> dict[str, Any]:
+    return {
+        "with": [decision.right.system, decision.right.record_id]
+        if decision.left.key != decision.right.key
+        else None,
+        "explanation": json.loads(explanation_to_json(decision.explanation)),
+    }
+
+
+def _queue_reviews(
+    conn: Connection,
+    rt: Runtime,
+    placements: Sequence[Placement],
+    by_ref: dict[str, CanonicalRecord],
+    page: _Page,
+) -> None:
+    pending = [
+        (placement, decision, reason)
+        for placement in placements
+        for reason, decisions in (
+            ("score", placement.reviews),
+            ("crm_duplicate", placement.crm_duplicates),
+        )
+        for decision in decisions
     ]
+    others = {_other(p, d).key: _other(p, d) for p, d, _ in pending}
+    stored = {k: _stored_id(ref, rt) for k, ref in others.items() if k not in by_ref}
+    known = customers.links_of_records(conn, sorted(i for i in stored.values() if i))
+    for placement, decision, reason in pending:
+        other = _other(placement, decision)
+        record = by_ref[placement.ref.key]
+        mine = page.links.get(record.id)
+        theirs = (
+            page.links.get(by_ref[other.key].id)
+            if other.key in by_ref
+            else known.get(stored[other.key] or "")
+        )
+        if theirs is None or theirs == mine:
+            continue
+        page.review.append(
+            {
+                "source_record_id": record.id,
+                "candidate_customer_id": theirs,
+                "score": decision.explanation.match_probability,
+                "reason": reason,
+                "detail": _detail(decision),
+            }
+        )
 
 
-def _email_rules(rt: Runtime) -> EmailRules:
-    ident = rt.config.identity
-    dots = frozenset({"gmail.com", "googlemail.com"}) if ident.gmail_dots else frozenset()
-    return EmailRules(strip_dots_domains=dots, strip_plus_tags=ident.plus_tags)
+def _other(placement: Placement, decision: PairDecision) -> SourceRef:
+    return decision.right if decision.left.key == placement.ref.key else decision.left
+
+
+def _stored_id(ref: SourceRef, rt: Runtime) -> str | None:
+    stream = next(
+        (s for s in rt.streams if s.system == ref.system and s.info.entity.value == "person"), None
+    )
+    return record_id(ref.system, stream.name, ref.record_id) if stream else None
+
+
+def _kept_apart(conn: Connection, record_ids: Sequence[str]) -> set[frozenset[str]]:
+    """Operator decisions as pairs of :class:`SourceRef` keys."""
+    pairs: set[frozenset[str]] = set()
+    for mine, others in review.apart_from(conn, record_ids).items():
+        for other in others:
+            pairs.add(frozenset({_ref_key(mine), _ref_key(other)}))
+    return pairs
+
+
+def _ref_key(source_record_id: str) -> str:
+    system, _stream, external_id = source_record_id.split(":", 2)
+    return SourceRef(system, "", external_id).key
+
+
+# --- organisations and the rest -----------------------------------------------------------
+
+
+def _place_other(conn: Connection, record: CanonicalRecord, page: _Page) -> None:
+    """Organisations match by web domain; anything else becomes a customer of its own."""
+    domain = record.fields.get("domain")
+    if record.entity == "organisation" and domain and not record.is_deleted:
+        key = f"od:{fold(str(domain))}"
+        holders = stored_records.records_with_keys(conn, [key]).get(key, set())
+        found = sorted(set(customers.links_of_records(conn, sorted(holders)).values()))
+        if len(found) == 1:
+            page.link(record, found[0], "domain")
+            return
+    page.link(record, page.new_customer(record), "new")

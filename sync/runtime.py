@@ -19,7 +19,9 @@ from connectors.base import (
 from sync.config.loader import LoadedConfig
 from sync.config.model import CrmsyncConfig, Direction, StreamConfig
 from sync.config.secrets import resolve_url
+from sync.identity.settings import MatchSettings
 from sync.mapping import StreamMap
+from sync.matching import ModelKeeper, match_settings
 from sync.registry import build_connectors
 from sync.store.db import open_store
 from sync.store.sql import Store
@@ -54,6 +56,8 @@ class Runtime:
     streams: list[Stream]
     clock: Clock = field(default_factory=SystemClock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    match_settings: MatchSettings = field(default_factory=MatchSettings)
+    models: ModelKeeper = field(default_factory=lambda: ModelKeeper(MatchSettings()))
 
     def stream(self, system: str, name: str) -> Stream:
         for s in self.streams:
@@ -92,8 +96,15 @@ def open_runtime(
         for name, system in config.systems.items()
         for stream in system.streams
     ]
+    settings = match_settings(config)
     return Runtime(
-        config, Store(engine, dry_run=dry_run), connectors, streams, clock or SystemClock()
+        config,
+        Store(engine, dry_run=dry_run),
+        connectors,
+        streams,
+        clock or SystemClock(),
+        match_settings=settings,
+        models=ModelKeeper(settings),
     )
 
 

@@ -19,6 +19,7 @@ GROUPS: tuple[str, ...] = (
     "customer",
     "conflicts",
     "quarantine",
+    "dedupe",
     "config_cmd",
     "demo",
     "daemon",

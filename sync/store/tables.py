@@ -263,6 +263,16 @@ class WebhookEventRow(SQLModel, table=True):
     processed_at: datetime | None = _time(nullable=True, index=True)
 
 
+class MatchProfileRow(SQLModel, table=True):
+    """The normalised, comparable form of a person record, kept so matching never
+    normalises stored records again."""
+
+    __tablename__ = "match_profile"
+
+    source_record_id: str = Field(primary_key=True)
+    profile: dict[str, Any] = _json()
+
+
 class ReviewItemRow(SQLModel, table=True):
     """A match too uncertain to merge automatically, waiting for a person's decision."""
 

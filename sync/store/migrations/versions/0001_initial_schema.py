@@ -157,6 +157,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
+        "match_profile",
+        sa.Column("source_record_id", sa.String(), nullable=False),
+        sa.Column(
+            "profile",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("source_record_id"),
+    )
+    op.create_table(
         "match_decision",
         sa.Column("record_a", sa.String(), nullable=False),
         sa.Column("record_b", sa.String(), nullable=False),
@@ -397,6 +407,7 @@ def downgrade() -> None:
     op.drop_table("push_state")
     op.drop_table("pending_push")
     op.drop_table("match_decision")
+    op.drop_table("match_profile")
     op.drop_table("lease")
     op.drop_table("identity_model")
     with op.batch_alter_table("customer", schema=None) as batch_op:
