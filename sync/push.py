@@ -49,15 +49,16 @@ def push_stream(
 ) -> PushCounts:
     """Work the outbox of one target; with ``dry_run`` only plan (nothing is written).
 
-    Planned writes are gathered across outbox chunks so that every call but the last carries
-    a full batch.
+    Planned writes are gathered across outbox chunks, by shape (create or update, with or
+    without consent), so that every call but the last of each shape carries a full batch and
+    a vendor that needs one endpoint per shape is not called once per shape per batch.
     """
     counts = PushCounts()
     progress = progress or Silent()
     task = f"push {stream.system}/{stream.name}"
     progress.start(task)
     size = max(1, stream.info.write_batch_limit)
-    waiting: list[PlannedWrite] = []
+    waiting: dict[tuple[bool, bool], list[PlannedWrite]] = {}
     after = ""
     while not rt.stopping.is_set():
         with rt.store.transaction() as conn:
@@ -69,17 +70,36 @@ def push_stream(
             break
         after = ids[-1]
         counts.considered += len(ids)
-        waiting += writes
         if dry_run:
-            counts.planned, waiting = counts.planned + waiting, []
-        while len(waiting) >= size:
-            _send(rt, stream, waiting[:size], counts)
-            waiting = waiting[size:]
+            counts.planned += writes
+        else:
+            for write in writes:
+                waiting.setdefault(_shape(write), []).append(write)
+            _send_full(rt, stream, waiting, size, counts)
         progress.advance(task, len(ids))
-    if waiting and not rt.stopping.is_set():
-        _send(rt, stream, waiting, counts)
+    for batch in waiting.values():
+        if batch and not rt.stopping.is_set():
+            _send(rt, stream, batch, counts)
     progress.finish(task)
     return counts
+
+
+def _shape(write: PlannedWrite) -> tuple[bool, bool]:
+    return (write.op.external_id is None, bool(write.op.consent))
+
+
+def _send_full(
+    rt: Runtime,
+    stream: Stream,
+    waiting: dict[tuple[bool, bool], list[PlannedWrite]],
+    size: int,
+    counts: PushCounts,
+) -> None:
+    for shape, batch in waiting.items():
+        while len(batch) >= size and not rt.stopping.is_set():
+            _send(rt, stream, batch[:size], counts)
+            batch = batch[size:]
+        waiting[shape] = batch
 
 
 def _settled(ids: Sequence[str], writes: Sequence[PlannedWrite]) -> list[str]:
