@@ -17,10 +17,13 @@ import structlog
 from sqlalchemy import Connection
 
 from connectors.base import FailureKind, WriteOutcome, WriteResult
+from sync import golden
+from sync.identity.normalize.email import normalize_email
 from sync.plan import PlannedWrite, plan_write
 from sync.progress import Progress, Silent
 from sync.records import CanonicalRecord, record_id, stamp
 from sync.resolve import index_records
+from sync.restore import replaced_before
 from sync.runtime import Runtime, Stream
 from sync.store import customers, journal, outbox
 from sync.store import records as stored_records
@@ -127,7 +130,48 @@ def _plan(conn: Connection, rt: Runtime, stream: Stream, ids: Sequence[str]) -> 
         )
         if planned is not None:
             writes.append(planned)
-    return writes
+    taken = _keys_taken(conn, rt, stream, [w for w in writes if w.op.external_id is None])
+    if taken:
+        _refuse_creates(conn, stream, taken, rt.clock.now())
+    return [w for w in writes if w.customer_id not in taken]
+
+
+def _keys_taken(
+    conn: Connection, rt: Runtime, stream: Stream, creates: Sequence[PlannedWrite]
+) -> set[str]:
+    """Customers whose create would land on a record the target already holds for someone
+    else: vendors upsert by natural key (HubSpot and Mailchimp by e-mail), so "creating" a
+    household member who shares a mailbox would overwrite the other person's record."""
+    keys = {}
+    for write in creates:
+        email = (
+            normalize_email(write.op.key, rt.match_settings.email_rules) if write.op.key else None
+        )
+        if email:
+            keys[write.customer_id] = f"e:{email}"
+    holders = stored_records.records_with_keys(conn, set(keys.values()))
+    prefix = record_id(stream.system, stream.name, "")
+    return {
+        cid for cid, key in keys.items() if any(r.startswith(prefix) for r in holders.get(key, ()))
+    }
+
+
+def _refuse_creates(
+    conn: Connection, stream: Stream, customer_ids: set[str], now: datetime
+) -> None:
+    rows = [
+        {
+            "step": "push",
+            "system": stream.system,
+            "stream": stream.name,
+            "external_id": None,
+            "reason": "push skipped: the e-mail is already another customer's record there",
+            "payload": {"customer_id": cid},
+        }
+        for cid in sorted(customer_ids)
+    ]
+    journal.quarantine(conn, rows, now)
+    outbox.done(conn, stream.system, stream.name, sorted(customer_ids))
 
 
 def _targets(conn: Connection, stream: Stream, ids: Sequence[str]) -> dict[str, StoredRecord]:
@@ -221,17 +265,27 @@ def _remember(
     states: dict[str, outbox.PushState],
     now: datetime,
 ) -> None:
-    """Push state, the target's record as it now is, and a link for records we created."""
+    """Push state, the target's record as it now is, and a link for records we created.
+
+    A "create" that the vendor answered with a record someone else's customer already owns
+    (an upsert by key that matched) is not taken over: its link and stored copy stay.
+    """
     new_states, records, times, hashes, links = [], [], {}, {}, []
+    owners = _owners(conn, stream, ok)
     for write, result in ok:
         target_id = result.external_id or (write.target.external_id if write.target else None)
         if target_id is None:
+            continue
+        owner = owners.get(record_id(stream.system, stream.name, target_id))
+        if owner is not None and owner != write.customer_id:
+            log.warning("push.upsert_hit_other_customer", system=stream.system)
             continue
         old = states.get(write.customer_id)
         field_hashes = dict(old.field_hashes) if old else {}
         field_hashes.update({f: value_hash(v) for f, v in write.fields.items()})
         field_hashes.update({f"consent:{c}": value_hash(s) for c, s in write.consent.items()})
-        new_states.append(outbox.PushState(write.customer_id, target_id, field_hashes))
+        replaced = replaced_before(old, write)
+        new_states.append(outbox.PushState(write.customer_id, target_id, field_hashes, replaced))
         record = _as_target_now(stream, write, target_id, result, now)
         records.append(record)
         times[record.id] = _times(write, now)
@@ -243,9 +297,24 @@ def _remember(
     outbox.save_states(conn, stream.system, stream.name, new_states, now)
     stored_records.save(conn, records, times, hashes, now)
     customers.save_links(conn, links, now)
+    if links:
+        # A record we created may carry what the golden record derives (the CRM id): merge
+        # those customers again, so the other targets get it in this cycle, not never.
+        golden.refresh(conn, rt, {link.customer_id for link in links}, (), now)
     # Match keys change only for new records or when a field they are built from was written.
     same_keys = {w.target.id for w, _ in ok if w.target and not _KEYED & set(w.fields)}
     index_records(conn, rt, [r for r in records if r.id not in same_keys])
+
+
+def _owners(
+    conn: Connection, stream: Stream, ok: Sequence[tuple[PlannedWrite, WriteResult]]
+) -> dict[str, str]:
+    created = [
+        record_id(stream.system, stream.name, r.external_id)
+        for w, r in ok
+        if w.target is None and r.external_id
+    ]
+    return customers.links_of_records(conn, created) if created else {}
 
 
 def _as_target_now(

@@ -7,6 +7,7 @@ from typing import Any
 from cast import BOTH, MA_ONLY
 
 from connectors.toolkit.clock import ManualClock
+from connectors.toolkit.sandbox import SeedPerson
 from sync import views
 from sync.cycle import run_cycle
 from sync.demo.world import World
@@ -119,3 +120,27 @@ def test_malformed_record_is_quarantined_and_the_rest_goes_on(
     assert entries[0]["reason"]
     assert "payload" not in entries[0]
     assert report.pulled["newsletter/members"].links["email"] == len(BOTH)
+
+
+def test_a_household_sharing_a_mailbox_is_not_merged_nor_overwritten(
+    world: World, seeded: dict[str, list[str]], runtime: Runtime
+) -> None:
+    (klaus,) = world.sandboxes["crm"].seed([SeedPerson("family.wolf@example.org", "Klaus", "Wolf")])
+    world.sandboxes["newsletter"].seed(
+        [SeedPerson("family.wolf@example.org", "Lina", "Wolf", email_status="subscribed")]
+    )
+
+    run_cycle(runtime)
+    run_cycle(runtime)
+
+    contacts = [r for r in crm_by_email(runtime).values() if r.external_id == klaus]
+    assert contacts[0].fields["firstname"] == "Klaus"
+    emails = [
+        r.fields.get("email")
+        for p in runtime.connectors["crm"].read("contacts", None)
+        for r in p.records
+    ]
+    assert emails.count("family.wolf@example.org") == 1
+    with runtime.store.transaction() as conn:
+        refused = [q for q in views.quarantined(conn) if q["step"] == "push"]
+    assert [q["system"] for q in refused] == ["crm"]
