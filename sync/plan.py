@@ -21,6 +21,11 @@ from sync.store.codec import comparable, value_hash
 from sync.store.customers import Golden
 from sync.store.records import StoredRecord
 
+DISOWNED = "disowned:"
+"""Push-state key prefix: ``disowned:<field>`` holds the hash of a value we wrote to the target
+that an operator's split showed to be another person's. While that value is still our last
+write there, the field is written again from the golden record, and cleared if it has none."""
+
 
 @dataclass(frozen=True, slots=True)
 class PlannedWrite:
@@ -46,6 +51,7 @@ def plan_write(
 
     A field we read back is compared with the target's record; a write-only field (one we
     cannot read back) with the hash of what we last wrote there (``pushed``, from push state).
+    A field holding a value we disowned (:data:`DISOWNED`) is written again, or cleared.
     """
     if golden.is_deleted or (target is not None and target.is_deleted):
         return None
@@ -56,13 +62,7 @@ def plan_write(
             return None
         diff = wanted
     else:
-        # The natural key (an e-mail in HubSpot and Mailchimp) is the record's identity there:
-        # set when we create the record, never rewritten from another system's value.
-        diff = {
-            f: v
-            for f, v in wanted.items()
-            if f != key_field and _differs(f, v, target, smap, pushed or {})
-        }
+        diff = _changes(golden, wanted, target, smap, key_field, pushed or {})
     if not diff and not consent:
         return None
     op = WriteOp(
@@ -78,12 +78,47 @@ def plan_write(
     return PlannedWrite(golden.id, op, diff, consent, target, golden.provenance)
 
 
+def _changes(
+    golden: Golden,
+    wanted: Mapping[str, Any],
+    target: StoredRecord,
+    smap: StreamMap,
+    key_field: str | None,
+    pushed: Mapping[str, str],
+) -> dict[str, Any]:
+    # The natural key (an e-mail in HubSpot and Mailchimp) is the record's identity there:
+    # set when we create the record, never rewritten from another system's value.
+    diff = {
+        f: v for f, v in wanted.items() if f != key_field and _differs(f, v, target, smap, pushed)
+    }
+    diff.update({f: wanted.get(f) for f in _disowned(golden, smap, key_field, pushed)})
+    return diff
+
+
 def _differs(
     name: str, value: Any, target: StoredRecord, smap: StreamMap, pushed: Mapping[str, str]
 ) -> bool:
     if name in smap.read:
         return bool(comparable(value) != comparable(target.fields.get(name)))
     return pushed.get(name) != value_hash(value)
+
+
+def _disowned(
+    golden: Golden, smap: StreamMap, key_field: str | None, pushed: Mapping[str, str]
+) -> set[str]:
+    """Fields still holding a value we wrote and disowned, whose golden value is another."""
+    out = set()
+    for key, disowned in pushed.items():
+        name = key.removeprefix(DISOWNED)
+        if (
+            key.startswith(DISOWNED)
+            and name in smap.write
+            and name != key_field
+            and pushed.get(name) == disowned
+            and value_hash(golden.fields.get(name)) != disowned
+        ):
+            out.add(name)
+    return out
 
 
 def _key(golden: Golden, key_field: str | None) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, select, update
 
@@ -20,6 +21,8 @@ class PushState:
     customer_id: str
     target_id: str | None
     field_hashes: dict[str, str]
+    replaced: dict[str, Any] = field(default_factory=dict)
+    """The target's own value of each field before our first write to it."""
 
 
 def enqueue(
@@ -117,6 +120,7 @@ def save_states(
             "customer_id": s.customer_id,
             "target_id": s.target_id,
             "field_hashes": s.field_hashes,
+            "replaced": s.replaced,
             "pushed_at": now,
         }
         for s in states_
@@ -124,5 +128,20 @@ def save_states(
     upsert(conn, STATE, rows, keys=["system", "stream", "customer_id"])
 
 
+def delete_states(conn: Connection, system: str, stream: str, customer_ids: Sequence[str]) -> None:
+    """Forget what was written to one target for these customers (their record moved away)."""
+    for part in chunks(list(customer_ids)):
+        conn.execute(
+            delete(STATE).where(
+                STATE.c.system == system, STATE.c.stream == stream, STATE.c.customer_id.in_(part)
+            )
+        )
+
+
 def _state(row: RowMapping) -> PushState:
-    return PushState(row["customer_id"], row["target_id"], dict(row["field_hashes"] or {}))
+    return PushState(
+        row["customer_id"],
+        row["target_id"],
+        dict(row["field_hashes"] or {}),
+        dict(row["replaced"] or {}),
+    )

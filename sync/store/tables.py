@@ -174,6 +174,9 @@ class PushStateRow(SQLModel, table=True):
     customer_id: str = Field(primary_key=True, index=True)
     target_id: str | None = None
     field_hashes: dict[str, Any] = _json()
+    replaced: dict[str, Any] = _json()
+    """The target's own value of each field before our first write to it (None when it had
+    none), so an operator's split can put back what we overwrote with another person's data."""
     pushed_at: datetime = _time()
 
 
