@@ -24,7 +24,7 @@ from sync.identity.model import MatchModel
 from sync.identity.normalize.email import GMAIL_RULES, EmailRules
 from sync.identity.priors import prior_model
 from sync.identity.profile import CANONICAL_FIELDS, Profile, SourceRef, build_profile
-from sync.identity.settings import MatchSettings, Rule, Thresholds
+from sync.identity.settings import LevelOverride, MatchSettings, Rule, Thresholds
 from sync.identity.table import table_of
 from sync.records import CanonicalRecord
 from sync.store import profiles
@@ -55,8 +55,14 @@ def match_settings(config: CrmsyncConfig) -> MatchSettings:
         default_region=ident.default_region,
         default_country=ident.default_region,
         rules=tuple(_RULES[r] for r in ident.rules),
-        thresholds=Thresholds(
-            merge_at=min(ident.thresholds.merge, 0.9999), review_at=ident.thresholds.review
+        thresholds=Thresholds(merge_at=ident.thresholds.merge, review_at=ident.thresholds.review),
+        overrides=tuple(
+            LevelOverride(
+                name,
+                tuple(w.m) if w.m is not None else None,
+                tuple(w.u) if w.u is not None else None,
+            )
+            for name, w in ident.overrides.items()
         ),
     )
 

@@ -145,14 +145,21 @@ class Survivorship(Strict):
 
 
 class Thresholds(Strict):
-    merge: float = Field(default=0.95, gt=0, le=1)
-    review: float = Field(default=0.75, gt=0, le=1)
+    """Match probabilities: merge at or above ``merge``, review from ``review``, else apart."""
+
+    merge: float = Field(default=0.98, gt=0, lt=1)
+    review: float = Field(default=0.6, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.review > self.merge:
             raise ValueError("review must not be above merge")
         return self
+
+
+class LevelWeights(Strict):
+    m: list[Annotated[float, Field(gt=0, lt=1)]] | None = None
+    u: list[Annotated[float, Field(gt=0, lt=1)]] | None = None
 
 
 class IdentityConfig(Strict):
@@ -165,7 +172,11 @@ class IdentityConfig(Strict):
     default_region: str = Field(default="DE", pattern=r"^[A-Z]{2}$")
     gmail_dots: bool = False
     plus_tags: bool = False
-    m_u_overrides: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=dict)
+    overrides: dict[str, LevelWeights] = Field(
+        default_factory=dict,
+        description="Fixed m and/or u per comparison (one probability per level), replacing "
+        "what estimation from the store's data finds.",
+    )
 
 
 class StoreConfig(Strict):
