@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from sync.store.sql import chunks, upsert
 from sync.store.tables import ConflictRow, ConsentRow, CustomerRow, LinkRow
@@ -142,6 +142,13 @@ def save_golden(conn: Connection, golden: Sequence[Golden], now: datetime) -> No
         for ch, c in g.consent.items()
     ]
     upsert(conn, CONSENT, consent, keys=["customer_id", "channel"])
+
+
+def forget_consent(conn: Connection, customer_ids: Sequence[str]) -> None:
+    """Drop the golden consent of customers whose records moved: merging them again states
+    only what their own records said (a saved merge keeps channels it does not mention)."""
+    for part in chunks(list(customer_ids)):
+        conn.execute(delete(CONSENT).where(CONSENT.c.customer_id.in_(part)))
 
 
 def add_conflicts(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:

@@ -1,0 +1,75 @@
+"""Moving source records to another customer on an operator's word, with everything that
+follows from a link: push state that travels with its target, golden records merged again.
+
+Both review decisions and splits move records through :func:`move_records`, so a moved record
+is handled the same way whichever command moved it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from sync import golden
+from sync.runtime import Runtime
+from sync.store import customers, outbox
+from sync.store import records as stored_records
+
+
+class RepairError(ValueError):
+    """An operator's repair that cannot be carried out as asked; nothing was changed.
+
+    The message names ids only (customer, record, review item), never personal data; the
+    operator should correct the request.
+    """
+
+
+def move_records(
+    conn: Connection, rt: Runtime, links: Sequence[customers.Link], now: datetime
+) -> set[str]:
+    """Save ``links`` (each moves its record to the link's customer), then merge every customer
+    involved again and put it into the push outbox.
+
+    The push state of a target record moves with it, so the next push knows what is already
+    there; golden consent is merged afresh, so no customer keeps a statement of a record it
+    lost; a customer left without records is marked deleted. Returns those emptied customers.
+    """
+    ids = [link.source_record_id for link in links]
+    before = customers.links_of_records(conn, ids)
+    customers.save_links(conn, links, now)
+    _carry_push_state(conn, links, before, now)
+    touched = set(before.values()) | {link.customer_id for link in links}
+    customers.forget_consent(conn, sorted(touched))
+    golden.refresh(conn, rt, touched, (), now)
+    return _mark_emptied(
+        conn, sorted(set(before.values()) - {link.customer_id for link in links}), now
+    )
+
+
+def _carry_push_state(
+    conn: Connection, links: Sequence[customers.Link], before: Mapping[str, str], now: datetime
+) -> None:
+    records = stored_records.load(conn, [link.source_record_id for link in links])
+    for link in links:
+        old, record = before.get(link.source_record_id), records.get(link.source_record_id)
+        if old is None or record is None or old == link.customer_id:
+            continue
+        states = outbox.states(conn, record.system, record.stream, [old, link.customer_id])
+        theirs = states.get(old)
+        if theirs is None or theirs.target_id != record.external_id:
+            continue
+        outbox.delete_states(conn, record.system, record.stream, [old])
+        if link.customer_id not in states:
+            moved = replace(theirs, customer_id=link.customer_id)
+            outbox.save_states(conn, record.system, record.stream, [moved], now)
+
+
+def _mark_emptied(conn: Connection, candidates: Sequence[str], now: datetime) -> set[str]:
+    left = customers.records_of_customers(conn, candidates)
+    empty = [cid for cid, records in left.items() if not records]
+    found = customers.load_golden(conn, empty)
+    customers.save_golden(conn, [replace(g, is_deleted=True) for g in found.values()], now)
+    return set(found)
