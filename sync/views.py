@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from sync import explain
+from sync.identity.model import MatchModel
 from sync.identity.normalize.email import normalize_email
-from sync.store import customers, journal, outbox
+from sync.identity.settings import MatchSettings
+from sync.store import customers, journal, outbox, profiles
 from sync.store import records as stored_records
 from sync.store.tables import (
     ConflictRow,
@@ -96,6 +99,26 @@ def customer_view(conn: Connection, customer_id: str) -> dict[str, Any]:
             }
             for rid, s in sorted(stored.items())
         ],
+    }
+
+
+def explain_view(
+    conn: Connection, customer_id: str, model: MatchModel, settings: MatchSettings
+) -> dict[str, Any]:
+    """Why the customer's records belong together, link by link (see :mod:`sync.explain`)."""
+    golden = customers.load_golden(conn, [customer_id])[customer_id]
+    rows = conn.execute(select(LINKS).where(LINKS.c.customer_id == customer_id)).mappings()
+    links = [
+        explain.LinkFacts(r["source_record_id"], r["method"], r["status"], r["score"], r["detail"])
+        for r in rows
+    ]
+    stored = profiles.load(conn, [link.record_id for link in links])
+    reasons = explain.explain_links(links, stored, model, settings)
+    return {
+        "id": golden.id,
+        "entity": golden.entity,
+        "deleted": golden.is_deleted,
+        "links": [explain.reason_json(r) for r in reasons],
     }
 
 
