@@ -31,7 +31,10 @@ class _ShowByDefault(TyperGroup):
 group = typer.Typer(
     cls=_ShowByDefault,
     no_args_is_help=True,
-    help="Show a customer (ID|EMAIL), explain its links, or split it.",
+    help=(
+        "Show a customer: crmsync customer ID|EMAIL [--explain] [--json] (short for"
+        " 'customer show'); or split one: crmsync customer split ID --records RID[,RID...]."
+    ),
 )
 
 
