@@ -7,13 +7,16 @@ is handled the same way whichever command moved it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from sync import golden
+from sync import golden, lease
+from sync.job import push_lease
 from sync.runtime import Runtime
 from sync.store import customers, outbox
 from sync.store import records as stored_records
@@ -25,6 +28,20 @@ class RepairError(ValueError):
     The message names ids only (customer, record, review item), never personal data; the
     operator should correct the request.
     """
+
+
+@contextmanager
+def pushes_paused(rt: Runtime, ttl_s: float = 120.0) -> Iterator[None]:
+    """Hold every target's push lease for the block: a push plans and writes in separate
+    transactions, so one planned before a repair must not write after it. Raises
+    :class:`RepairError` when a push is running (try again when it has finished)."""
+    holder = f"repair:{uuid.uuid4().hex}"
+    with ExitStack() as stack:
+        for stream in (s for s in rt.streams if s.can_write):
+            name = push_lease(stream)
+            if stack.enter_context(lease.hold(rt.store, name, holder, ttl_s, rt.clock)) is None:
+                raise RepairError(f"a push to {stream.system}/{stream.name} is running; try again")
+        yield
 
 
 def move_records(

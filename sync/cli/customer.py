@@ -15,7 +15,7 @@ from sync import views
 from sync.cli import render
 from sync.cli.context import ConfigOption, console, errors, load, runtime, store
 from sync.matching import ModelKeeper, match_settings
-from sync.relink import RepairError
+from sync.relink import RepairError, pushes_paused
 from sync.split import Split, split_customer
 
 
@@ -79,7 +79,7 @@ def split(
     wanted = [r.strip() for r in records.split(",") if r.strip()]
     with runtime(config) as rt:
         try:
-            with rt.store.transaction() as conn:
+            with pushes_paused(rt), rt.store.transaction() as conn:
                 done = split_customer(conn, rt, customer_id, wanted, rt.clock.now())
         except RepairError as exc:
             errors.print(str(exc), highlight=False)

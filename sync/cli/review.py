@@ -11,7 +11,7 @@ from connectors.base import SystemClock
 from sync import reviews
 from sync.cli import render
 from sync.cli.context import ConfigOption, console, errors, runtime, store
-from sync.relink import RepairError
+from sync.relink import RepairError, pushes_paused
 
 group = typer.Typer(no_args_is_help=True, help="Work the queue of uncertain matches.")
 
@@ -54,7 +54,7 @@ def accept(
     """Merge the item's record into the candidate customer."""
     with runtime(config) as rt:
         try:
-            with rt.store.transaction() as conn:
+            with pushes_paused(rt), rt.store.transaction() as conn:
                 done = reviews.accept(conn, rt, item_id, rt.clock.now())
         except RepairError as exc:
             errors.print(str(exc), highlight=False)

@@ -11,11 +11,14 @@ import typer
 from cast import BOTH
 from typer.testing import CliRunner
 
+from connectors.base import SystemClock
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.sandbox import SeedPerson
+from sync import lease
 from sync.cli import customer, review
 from sync.cycle import run_cycle
 from sync.demo.world import World
+from sync.job import push_lease
 from sync.runtime import Runtime
 from sync.store import review as review_store
 
@@ -220,6 +223,21 @@ def test_split_refuses_what_it_cannot_do_and_changes_nothing(
 
     assert (code, unknown) == (1, 1)
     assert as_json(world, "customer", JAN.email or "") == crm
+
+
+def test_no_repair_while_a_push_is_running(
+    world: World, namesakes: dict[str, str], runtime: Runtime
+) -> None:
+    item = as_json(world, "review", "list")[0]
+    crm = as_json(world, "customer", JAN.email or "")
+    target = runtime.stream("newsletter", "members")
+    assert lease.acquire(runtime.store, push_lease(target), "replica-2", 600, SystemClock().now())
+
+    accepted, _ = crmsync(world, "review", "accept", str(item["id"]))
+    split, _ = crmsync(world, "customer", "split", crm["id"], "--records", namesakes["crm"])
+
+    assert (accepted, split) == (1, 1)
+    assert as_json(world, "review", "list") == [item]
 
 
 def test_unknown_review_item_exits_1(world: World, namesakes: dict[str, str]) -> None:
