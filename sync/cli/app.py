@@ -17,6 +17,7 @@ GROUPS: tuple[str, ...] = (
     "run",
     "status",
     "customer",
+    "review",
     "conflicts",
     "quarantine",
     "dedupe",
