@@ -86,27 +86,27 @@ def retry_later(conn: Connection, system: str, stream: str, customer_ids: Sequen
 def states(
     conn: Connection, system: str, stream: str, customer_ids: Sequence[str]
 ) -> dict[str, PushState]:
-    out: dict[str, PushState] = {}
-    for part in chunks(list(customer_ids)):
-        query = select(STATE).where(
-            STATE.c.system == system, STATE.c.stream == stream, STATE.c.customer_id.in_(part)
-        )
-        for row in conn.execute(query).mappings():
-            out[row["customer_id"]] = _state(row)
-    return out
+    """Push state of one target keyed by customer id."""
+    return _states_by(conn, system, stream, "customer_id", customer_ids)
 
 
 def states_by_target(
     conn: Connection, system: str, stream: str, target_ids: Sequence[str]
 ) -> dict[str, PushState]:
     """Push state keyed by the target's own record id (for recognising our echoes)."""
+    return _states_by(conn, system, stream, "target_id", target_ids)
+
+
+def _states_by(
+    conn: Connection, system: str, stream: str, column: str, values: Sequence[str]
+) -> dict[str, PushState]:
     out: dict[str, PushState] = {}
-    for part in chunks(list(target_ids)):
+    for part in chunks(list(values)):
         query = select(STATE).where(
-            STATE.c.system == system, STATE.c.stream == stream, STATE.c.target_id.in_(part)
+            STATE.c.system == system, STATE.c.stream == stream, STATE.c[column].in_(part)
         )
         for row in conn.execute(query).mappings():
-            out[row["target_id"]] = _state(row)
+            out[row[column]] = _state(row)
     return out
 
 
