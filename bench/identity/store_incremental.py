@@ -31,7 +31,13 @@ from sync.identity.settings import MatchSettings
 from sync.identity.table import table_of
 from sync.store.db import open_store
 from sync.store.profiles import StoreIndex, encode_profile
-from sync.store.tables import BlockingKeyRow, LinkRow, MatchProfileRow
+from sync.store.tables import (
+    BlockingKeyRow,
+    CustomerRow,
+    LinkRow,
+    MatchProfileRow,
+    SourceRecordRow,
+)
 
 
 def build_store(path: Path, file: Path, settings: MatchSettings) -> tuple[list, float]:
@@ -41,10 +47,45 @@ def build_store(path: Path, file: Path, settings: MatchSettings) -> tuple[list, 
     profiles = list(read_profiles(job, settings))
     truth = dict(_persons(file))
     started = time.perf_counter()
+    now = _now()
     with engine.begin() as conn:
+        conn.execute(
+            CustomerRow.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": f"p{person}",
+                    "entity": "person",
+                    "fields": {},
+                    "provenance": {},
+                    "is_deleted": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for person in sorted(set(truth.values()))
+            ],
+        )
         for start in range(0, len(profiles), 20_000):
             part = profiles[start : start + 20_000]
             ids = [f"people:people:{p.ref.record_id}" for p in part]
+            conn.execute(
+                SourceRecordRow.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {
+                        "id": i,
+                        "system": "people",
+                        "stream": "people",
+                        "external_id": p.ref.record_id,
+                        "entity": "person",
+                        "fields": {},
+                        "field_times": {},
+                        "consent": {},
+                        "content_hash": "",
+                        "is_deleted": False,
+                        "seen_at": now,
+                    }
+                    for i, p in zip(ids, part, strict=True)
+                ],
+            )
             conn.execute(
                 MatchProfileRow.__table__.insert(),  # type: ignore[attr-defined]
                 [
