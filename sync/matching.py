@@ -2,8 +2,8 @@
 of canonical records, and the lifecycle of the fitted model.
 
 The model's m and u weights are estimated from the store's own data (EM, no labels). It is
-fitted once the store holds enough people and fitted again whenever the store has doubled
-since, so it follows the data without refitting on every cycle; until then the built-in
+fitted once the store holds enough people and fitted again whenever the store has grown
+fourfold since, so it follows the data without refitting on every cycle; until then the built-in
 prior weights are used. Fitted models are kept in the store, so every replica uses the same.
 """
 
@@ -36,6 +36,8 @@ FIT_AT_LEAST = 2000
 """People in the store before a model is fitted; below, the prior weights serve."""
 FIT_SAMPLE = 30_000
 """Profiles drawn from the store to fit a model on."""
+REFIT_GROWTH = 4
+"""A model is fitted again once the store holds this many times the people it was fitted on."""
 
 _RULES = {
     MatchRule.EXTERNAL_ID: Rule.SHARED_EXTERNAL_ID,
@@ -107,7 +109,9 @@ class ModelKeeper:
         with self._lock:
             stored = self._latest(conn)
             people = profiles.count(conn)
-            if people >= FIT_AT_LEAST and (stored is None or people >= 2 * stored.records):
+            if people >= FIT_AT_LEAST and (
+                stored is None or people >= REFIT_GROWTH * stored.records
+            ):
                 stored = self._fit(conn, people, now)
             if stored is None:
                 return prior_model(comparisons_for(self._settings), max(people, 2))

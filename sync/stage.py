@@ -59,13 +59,22 @@ def stage(
 ) -> list[StagedChange]:
     """Stage one page; returns the real changes, in the page's order."""
     canonical = _map_all(conn, smap, records, rejected, now, counts)
-    stored = stored_records.load(conn, [r.id for r in canonical])
+    known = stored_records.hashes(conn, [r.id for r in canonical])
+    fresh = []
+    for record in canonical:
+        digest = _digest(record)
+        if known.get(record.id) == digest:
+            counts.unchanged += 1  # the common case: decided without loading the record
+        else:
+            fresh.append((record, digest))
+    stored = stored_records.load(conn, [r.id for r, _ in fresh if r.id in known])
     pushed = outbox.states_by_target(
-        conn, smap.system, smap.stream, [r.external_id for r in canonical]
+        conn, smap.system, smap.stream, [r.external_id for r, _ in fresh]
     )
     batch = _Batch()
-    for record in canonical:
-        _judge(record, stored.get(record.id), pushed.get(record.external_id), now, batch, counts)
+    for record, digest in fresh:
+        old, state = stored.get(record.id), pushed.get(record.external_id)
+        _judge(record, digest, old, state, now, batch, counts)
     stored_records.save(conn, batch.to_save, batch.field_times, batch.hashes, now)
     stored_records.append_consent_events(conn, batch.consent_events, now)
     journal.release_quarantined(
@@ -99,8 +108,15 @@ def _map_all(
     return list(latest.values())
 
 
+def _digest(record: CanonicalRecord) -> str:
+    """The hash of what the source said this time (consent as it stated it)."""
+    statuses = {k: v.status for k, v in record.consent.items()}
+    return content_hash(record.fields, statuses, record.is_deleted)
+
+
 def _judge(
     record: CanonicalRecord,
+    digest: str,
     old: StoredRecord | None,
     pushed: outbox.PushState | None,
     now: datetime,
@@ -113,12 +129,6 @@ def _judge(
     consent = {**(old.consent if old else {})}
     consent.update({ch: _dated(st, record, now) for ch, st in record.consent.items()})
     record = replace(record, consent=consent)
-    digest = content_hash(
-        record.fields, {k: v.status for k, v in consent.items()}, record.is_deleted
-    )
-    if old is not None and old.content_hash == digest:
-        counts.unchanged += 1
-        return
     if old is not None and _is_older(record, old):
         counts.stale += 1
         return

@@ -44,6 +44,15 @@ def load(conn: Connection, ids: Sequence[str]) -> dict[str, StoredRecord]:
     return out
 
 
+def hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Content hash of the stored records among ``ids``: enough to skip unchanged ones."""
+    out: dict[str, str] = {}
+    for part in chunks(list(ids)):
+        query = select(RECORDS.c.id, RECORDS.c.content_hash).where(RECORDS.c.id.in_(part))
+        out.update(dict(conn.execute(query).all()))
+    return out
+
+
 def save(
     conn: Connection,
     records: Sequence[CanonicalRecord],
