@@ -47,6 +47,7 @@ class Capability(StrEnum):
     WRITE = "write"
     DELETE = "delete"
     WEBHOOKS = "webhooks"
+    MERGE = "merge"
 
 
 class Entity(StrEnum):
@@ -334,6 +335,12 @@ class Connector(Protocol):
 
     def parse_webhook(self, request: WebhookRequest) -> list[WebhookEvent]:
         """Verify and decode one webhook delivery; raises :class:`WebhookRejectedError`."""
+        ...
+
+    def merge(self, stream: str, primary_id: str, absorbed_id: str) -> str:
+        """Merge two records in the vendor (streams with :attr:`Capability.MERGE` only);
+        returns the id of the surviving record, which may be new. Raises
+        :class:`ConfigurationError` for a stream that cannot merge."""
         ...
 
     def close(self) -> None: ...

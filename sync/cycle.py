@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 
 from connectors.base import ConnectorError
+from sync.crm_merge import merge_crm_duplicates
 from sync.progress import Progress
 from sync.pull import PullCounts, pull_stream
 from sync.push import PushCounts, push_stream
@@ -27,6 +28,7 @@ class CycleReport:
     pulled: dict[str, PullCounts] = field(default_factory=dict)
     pushed: dict[str, PushCounts] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    crm_merges: int = 0
 
     @property
     def ok(self) -> bool:
@@ -38,6 +40,7 @@ class CycleReport:
             "pulled": {k: _pull_counts(v) for k, v in self.pulled.items()},
             "pushed": {k: _push_counts(v) for k, v in self.pushed.items()},
             "errors": dict(self.errors),
+            "crm_merges": self.crm_merges,
         }
 
 
@@ -69,6 +72,10 @@ def run_cycle(
     with rt.store.transaction() as conn:
         run_id = journal.start_run(conn, kind, rt.clock.now())
     report = CycleReport(run_id)
+    leader = rt.leader_stream("person")
+    if leader is not None and not dry_run:
+        with _guard(report, leader, "crm merge"):
+            report.crm_merges = merge_crm_duplicates(rt).merged
     for stream in _pull_order(rt, selection):
         with _guard(report, stream, "pull"):
             report.pulled[_key(stream)] = pull_stream(

@@ -19,6 +19,7 @@ import structlog
 from connectors.base import ConnectorError
 from sync import lease
 from sync.cycle import CycleReport
+from sync.lease import pull_lease, push_lease
 from sync.pull import PullCounts, pull_stream
 from sync.push import PushCounts, push_stream
 from sync.runtime import Runtime, Stream
@@ -63,14 +64,6 @@ class JobResult:
 class _Steps:
     report: CycleReport
     done: list[StepResult] = field(default_factory=list)
-
-
-def pull_lease(stream: Stream) -> str:
-    return f"pull:{stream.system}/{stream.name}"
-
-
-def push_lease(stream: Stream) -> str:
-    return f"push:{stream.system}/{stream.name}"
 
 
 def run_stream_job(

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import Clock
+from sync.runtime import Stream
 from sync.store.sql import Store
 from sync.store.tables import LeaseRow
 
@@ -132,3 +133,13 @@ def _release_quietly(lease: Lease) -> None:
 
 def _connection(target: Store | Connection) -> AbstractContextManager[Connection]:
     return target.transaction() if isinstance(target, Store) else nullcontext(target)
+
+
+def pull_lease(stream: Stream) -> str:
+    """The lease held while a stream is pulled."""
+    return f"pull:{stream.system}/{stream.name}"
+
+
+def push_lease(stream: Stream) -> str:
+    """The lease held while a target is pushed to."""
+    return f"push:{stream.system}/{stream.name}"

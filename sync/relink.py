@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from sync import golden, lease
-from sync.job import push_lease
+from sync.lease import push_lease
 from sync.runtime import Runtime
 from sync.store import customers, outbox
 from sync.store import records as stored_records

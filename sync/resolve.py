@@ -222,8 +222,10 @@ def _queue_reviews(
     others = {_other(p, d).key: _other(p, d) for p, d, _ in pending}
     stored = {k: _stored_id(ref, rt) for k, ref in others.items() if k not in by_ref}
     known = customers.links_of_records(conn, sorted(i for i in stored.values() if i))
+    queued: set[frozenset[str]] = set()
     for placement, decision, reason in pending:
         other = _other(placement, decision)
+        pair = frozenset({placement.ref.key, other.key})
         record = by_ref[placement.ref.key]
         mine = page.links.get(record.id)
         theirs = (
@@ -231,8 +233,10 @@ def _queue_reviews(
             if other.key in by_ref
             else known.get(stored[other.key] or "")
         )
-        if theirs is None or theirs == mine:
+        # Both records of a pair may be in this page: one item is enough.
+        if theirs is None or theirs == mine or pair in queued:
             continue
+        queued.add(pair)
         page.review.append(
             {
                 "source_record_id": record.id,

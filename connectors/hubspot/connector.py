@@ -119,6 +119,16 @@ class HubSpotConnector:
         webhooks.verify(request, secret, self._deps.clock.now())
         return webhooks.decode(request.body, self._options.app_id)
 
+    def merge(self, stream: str, primary_id: str, absorbed_id: str) -> str:
+        """``POST …/{object}/merge``: HubSpot keeps the primary's newest values and answers
+        with the surviving record, under a new id; both old ids keep resolving to it."""
+        self._stream(stream)
+        body = {"primaryObjectId": primary_id, "objectIdToMerge": absorbed_id}
+        response = self._client.request("POST", f"/crm/v3/objects/{stream}/merge", json=body)
+        if response.status_code != 200:
+            raise StreamError(f"HubSpot refused the merge (HTTP {response.status_code})")
+        return str(response.json()["id"])
+
     def close(self) -> None:
         self._client.close()
 

@@ -148,6 +148,10 @@ class MailchimpConnector:
             schema=self.merge_schema(),
         )
 
+    def merge(self, stream: str, primary_id: str, absorbed_id: str) -> str:
+        """Mailchimp has no merge: a member is one e-mail address."""
+        raise ConfigurationError(f"{self.name}: Mailchimp members cannot be merged")
+
     def close(self) -> None:
         self._client.close()
         self._downloads.close()

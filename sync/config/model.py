@@ -162,6 +162,13 @@ class LevelWeights(Strict):
     u: list[Annotated[float, Field(gt=0, lt=1)]] | None = None
 
 
+class CrmDuplicates(StrEnum):
+    """What to do with two records of the leading CRM that are the same person."""
+
+    FLAG = "flag"
+    MERGE = "merge"
+
+
 class IdentityConfig(Strict):
     rules: list[MatchRule] = Field(
         default_factory=lambda: list(MatchRule),
@@ -169,6 +176,11 @@ class IdentityConfig(Strict):
     )
     fuzzy: bool = True
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    crm_duplicates: CrmDuplicates = Field(
+        default=CrmDuplicates.FLAG,
+        description="flag: put CRM-internal duplicates in the review queue for the CRM's "
+        "owners; merge: also merge them through the CRM's own merge API.",
+    )
     default_region: str = Field(default="DE", pattern=r"^[A-Z]{2}$")
     gmail_dots: bool = False
     plus_tags: bool = False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, select
+from sqlalchemy import Connection, RowMapping, delete, select, update
 
 from sync.records import CanonicalRecord, ConsentStatement
 from sync.store.sql import chunks, upsert
@@ -79,6 +79,12 @@ def save(
         for r in records
     ]
     upsert(conn, RECORDS, rows, keys=["id"])
+
+
+def mark_deleted(conn: Connection, ids: Sequence[str]) -> None:
+    """The records no longer exist at their source (merged away, say)."""
+    for part in chunks(list(ids)):
+        conn.execute(update(RECORDS).where(RECORDS.c.id.in_(part)).values(is_deleted=True))
 
 
 def replace_keys(conn: Connection, keys: Mapping[str, Iterable[str]]) -> None:
