@@ -57,6 +57,8 @@ def plan_write(
         return None
     wanted = {f: v for f, v in golden.fields.items() if f in smap.write and v is not None}
     consent = _consent_to_write(golden, target, pushed or {})
+    if target is not None and key_field and not target.fields.get(key_field):
+        consent = {}  # consent belongs to an address: a record without one cannot state it
     if target is None:
         if not _may_create(golden, policy) or (key_field and key_field not in wanted):
             return None

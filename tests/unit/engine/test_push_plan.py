@@ -138,3 +138,17 @@ def test_the_targets_natural_key_is_never_rewritten() -> None:
     )
 
     assert actual is None
+
+
+def test_no_consent_is_written_to_a_record_without_an_address() -> None:
+    withdrawn = {"email": {"status": "withdrawn", "is_explicit": True, "at": None}}
+
+    actual = plan_write(
+        golden({"email": "a@x.org", "first_name": "Anna"}, withdrawn),
+        target({"first_name": "Anna"}),
+        MAP,
+        CreatePolicy.NEVER,
+        "email",
+    )
+
+    assert actual is None
