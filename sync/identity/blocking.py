@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -83,6 +84,7 @@ def keys_for(settings: MatchSettings) -> tuple[BlockingKey, ...]:
     return DEFAULT_KEYS + extra
 
 
+@lru_cache(maxsize=8192)
 def blocking_keys(profile: Profile, settings: MatchSettings) -> tuple[str, ...]:
     """The key strings of one profile, as stored in the engine's key index."""
     extras = dict(profile.extras)

@@ -147,14 +147,32 @@ def resolve_changes(
         for row, code in enumerate(fixed.tolist())
         if code >= 0
     }
+    pairs_of = _pairs_by_row(scored, len(changed))
     return [
-        _resolution(row, table, scored, clustering.labels, customer_of_label, model, settings)
+        _resolution(
+            row, pairs_of[row], table, scored, clustering.labels, customer_of_label, model, settings
+        )
         for row in range(len(changed))
     ]
 
 
+def _pairs_by_row(scored: ScoredPairs, rows: int) -> list[np.ndarray]:
+    """Indices of the scored pairs each changed row takes part in, found in one pass (a scan
+    of every pair per row would make a page's cost grow with its square)."""
+    k = np.arange(len(scored.i))
+    ends = np.concatenate([scored.i, scored.j])
+    owners = np.concatenate([k, k])
+    keep = ends < rows
+    ends, owners = ends[keep], owners[keep]
+    order = np.argsort(ends, kind="stable")
+    ends, owners = ends[order], owners[order]
+    bounds = np.searchsorted(ends, np.arange(rows + 1))
+    return [np.unique(owners[bounds[r] : bounds[r + 1]]) for r in range(rows)]
+
+
 def _resolution(
     row: int,
+    mine: np.ndarray,
     table: ProfileTable,
     scored: ScoredPairs,
     labels: np.ndarray,
@@ -163,7 +181,6 @@ def _resolution(
     settings: MatchSettings,
 ) -> Resolution:
     label = int(labels[row])
-    mine = np.flatnonzero((scored.i == row) | (scored.j == row))
     merged = [
         k
         for k in mine.tolist()
