@@ -25,6 +25,7 @@ from sync.records import StagedChange
 from sync.runtime import Runtime, Stream
 from sync.stage import StageCounts, stage
 from sync.store import journal
+from sync.timing import Stopwatch
 
 log = structlog.get_logger("sync.pull")
 GROUP_RECORDS = 1000
@@ -103,9 +104,11 @@ def take_in(
     """Stage, resolve and merge one batch and store its cursor, in one transaction."""
     now = rt.clock.now()
     page_counts = StageCounts()
-    with rt.store.transaction() as conn:
-        changes = stage(conn, stream.map, records, rejected, now, page_counts)
-        _resolve_and_merge(conn, rt, changes, now, counts)
+    watch = Stopwatch()
+    with watch.part("commit"), rt.store.transaction() as conn:
+        with watch.part("stage"):
+            changes = stage(conn, stream.map, records, rejected, now, page_counts)
+        _resolve_and_merge(conn, rt, changes, now, counts, watch)
         if cursor is not None:
             journal.save_cursor(conn, stream.system, stream.name, cursor, now)
     counts.staged.add(page_counts)
@@ -118,17 +121,25 @@ def take_in(
         changed=page_counts.new + page_counts.changed,
         echo=page_counts.echo,
         quarantined=page_counts.quarantined,
+        **watch.as_fields(),
     )
 
 
 def _resolve_and_merge(
-    conn: Connection, rt: Runtime, changes: list[StagedChange], now: datetime, counts: PullCounts
+    conn: Connection,
+    rt: Runtime,
+    changes: list[StagedChange],
+    now: datetime,
+    counts: PullCounts,
+    watch: Stopwatch,
 ) -> None:
     if not changes:
         return
-    found = resolve.resolve(conn, rt, changes, now)
+    with watch.part("resolve"):
+        found = resolve.resolve(conn, rt, changes, now)
     fresh = {(c.record.id, f) for c in changes for f in c.changed_fields}
-    merged = golden.refresh(conn, rt, found.touched, fresh, now)
+    with watch.part("merge"):
+        merged = golden.refresh(conn, rt, found.touched, fresh, now)
     counts.links.update(found.methods)
     counts.review += found.review
     counts.merged += len(merged.changed)

@@ -29,6 +29,7 @@ from sync.store import customers, journal, outbox
 from sync.store import records as stored_records
 from sync.store.codec import content_hash, value_hash
 from sync.store.records import StoredRecord
+from sync.timing import Stopwatch
 
 log = structlog.get_logger("sync.push")
 _KEYED = frozenset({"email", "phone", "mobile_phone", "last_name", "first_name", "domain"})
@@ -196,11 +197,19 @@ def _key_field(stream: Stream) -> str | None:
 
 def _send(rt: Runtime, stream: Stream, batch: list[PlannedWrite], counts: PushCounts) -> None:
     """One write call with one batch, and its results recorded in one transaction."""
-    results = rt.connectors[stream.system].write(stream.name, [w.op for w in batch])
+    watch = Stopwatch()
+    with watch.part("write"):
+        results = rt.connectors[stream.system].write(stream.name, [w.op for w in batch])
     counts.calls += 1
-    with rt.store.transaction() as conn:
+    with watch.part("record"), rt.store.transaction() as conn:
         _record(conn, rt, stream, batch, results, rt.clock.now(), counts)
-    log.info("push.batch_sent", system=stream.system, stream=stream.name, size=len(batch))
+    log.info(
+        "push.batch_sent",
+        system=stream.system,
+        stream=stream.name,
+        size=len(batch),
+        **watch.as_fields(),
+    )
 
 
 def _record(
