@@ -183,17 +183,20 @@ def test_jobs_of_one_stream_never_overlap_and_a_trigger_during_a_run_runs_it_aga
 
 
 class _StopAfterFirstPage:
-    """Sets ``stopping`` when the MA's first page of members is served, as SIGTERM would."""
+    """Sets ``stopping`` while the MA's first page of members is being read, as SIGTERM would.
+
+    The flag is set before the page is answered, so the engine sees the stop request by the
+    time it holds that page, whatever the threads' timing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.stopping: threading.Event | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
         if scope["type"] == "http" and scope["path"].endswith("/members"):
             assert self.stopping is not None
             self.stopping.set()
+        await self.app(scope, receive, send)
 
 
 def test_a_stop_request_ends_the_pull_after_the_current_page_and_skips_pushes(
