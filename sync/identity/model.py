@@ -115,12 +115,32 @@ def contributions(
 
 def _tf_adjustment(cw: ComparisonWeights, table: ProfileTable, rows: np.ndarray) -> np.ndarray:
     column = table.column(str(cw.tf_column))
-    frequency = dict(cw.tf)
-    per_value = np.array(
-        [frequency.get(v, cw.tf_floor) for v in column.values] + [cw.tf_floor], dtype=np.float64
+    frequency = _frequencies(cw)
+    # only the values these rows hold: explaining one pair must not cost a pass over the table
+    codes, back = np.unique(column.codes[rows], return_inverse=True)
+    values, floor = column.values, cw.tf_floor
+    per_code = np.array(
+        [frequency.get(values[c], floor) if c >= 0 else floor for c in codes.tolist()],
+        dtype=np.float64,
     )
     u_exact = cw.u[-1]
-    return np.log2(u_exact / np.maximum(per_value[column.codes[rows]], 1e-9))
+    return np.log2(u_exact / np.maximum(per_code[back.reshape(-1)], 1e-9))
+
+
+_FREQUENCIES: dict[int, tuple[ComparisonWeights, dict[str, float]]] = {}
+
+
+def _frequencies(cw: ComparisonWeights) -> dict[str, float]:
+    """``cw.tf`` as a dict, built once per fitted model rather than once per batch of pairs
+    (a fitted model lists tens of thousands of values)."""
+    held = _FREQUENCIES.get(id(cw))
+    if held is not None and held[0] is cw:
+        return held[1]
+    if len(_FREQUENCIES) >= 64:
+        _FREQUENCIES.clear()
+    frequency = dict(cw.tf)
+    _FREQUENCIES[id(cw)] = (cw, frequency)
+    return frequency
 
 
 def probability(weight: np.ndarray | float) -> np.ndarray:
