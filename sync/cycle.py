@@ -1,8 +1,15 @@
 """One sync cycle: pull every stream (the leader first), then push to every target, and
-record the run. This module only sequences the steps; each step lives in its own module."""
+record the run. This module only sequences the steps; each step lives in its own module.
+
+Each step holds the same database lease a daemon job holds for it, so ``crmsync run`` next
+to a running daemon never pulls or pushes a stream at the same time as the daemon does (two
+pushes of one outbox would create the same record twice). A step whose lease is held
+elsewhere is skipped and reported; a dry run takes no leases, as it writes nothing.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +19,10 @@ from typing import Any
 import structlog
 
 from connectors.base import ConnectorError
+from sync import lease
+from sync.config.model import CrmDuplicates
 from sync.crm_merge import merge_crm_duplicates
+from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.progress import Progress
 from sync.pull import PullCounts, pull_stream
 from sync.push import PushCounts, push_stream
@@ -72,25 +82,36 @@ def run_cycle(
     with rt.store.transaction() as conn:
         run_id = journal.start_run(conn, kind, rt.clock.now())
     report = CycleReport(run_id)
+    holder = f"{lease.process_holder('cycle')}/{uuid.uuid4().hex[:8]}"
     leader = rt.leader_stream("person")
-    if leader is not None and not dry_run:
-        with _guard(report, leader, "crm merge"):
-            report.crm_merges = merge_crm_duplicates(rt).merged
+    if leader is not None and not dry_run and _merges_crm_duplicates(rt):
+        with _claimed(rt, report, holder, pull_lease(leader), f"crm merge {_key(leader)}") as ok:
+            if ok:
+                with _guard(report, leader, "crm merge"):
+                    report.crm_merges = merge_crm_duplicates(rt).merged
     for stream in _pull_order(rt, selection):
-        with _guard(report, stream, "pull"):
-            report.pulled[_key(stream)] = pull_stream(
-                rt, stream, full=selection.full, since=selection.since, progress=progress
-            )
+        with _claimed(rt, report, holder, pull_lease(stream), f"pull {_key(stream)}") as ok:
+            if ok:
+                with _guard(report, stream, "pull"):
+                    report.pulled[_key(stream)] = pull_stream(
+                        rt, stream, full=selection.full, since=selection.since, progress=progress
+                    )
     for stream in [s for s in rt.streams if s.can_write]:
-        with _guard(report, stream, "push"):
-            report.pushed[_key(stream)] = push_stream(
-                rt, stream, dry_run=dry_run, progress=progress
-            )
+        with _claimed(rt, report, holder, push_lease(stream), f"push {_key(stream)}") as ok:
+            if ok:
+                with _guard(report, stream, "push"):
+                    report.pushed[_key(stream)] = push_stream(
+                        rt, stream, dry_run=dry_run, progress=progress
+                    )
     status = "ok" if report.ok else "failed"
     with rt.store.transaction() as conn:
         journal.finish_run(conn, run_id, status, report.counts(), rt.clock.now(), _error(report))
     log.info("cycle.finished", run_id=run_id, status=status, dry_run=dry_run)
     return report
+
+
+def _merges_crm_duplicates(rt: Runtime) -> bool:
+    return rt.config.identity.crm_duplicates is CrmDuplicates.MERGE
 
 
 def _key(stream: Stream) -> str:
@@ -103,6 +124,21 @@ def _pull_order(rt: Runtime, selection: Selection) -> list[Stream]:
     return sorted(
         chosen, key=lambda s: (s.system != rt.leader(), s.info.entity.value != "organisation")
     )
+
+
+@contextmanager
+def _claimed(rt: Runtime, report: CycleReport, holder: str, name: str, step: str) -> Iterator[bool]:
+    """Hold lease ``name`` for the step; yields False (and reports the step as not done)
+    when another process holds it."""
+    if rt.store.dry_run:
+        yield True
+        return
+    with lease.hold(rt.store, name, holder, DEFAULT_LEASE_TTL_S, rt.clock) as held:
+        if held is None:
+            other = lease.holder_of(rt.store, name, rt.clock.now()) or "another process"
+            report.errors[step] = f"not done: {other} holds the lease {name}; run again later"
+            log.warning("cycle.step_skipped", step=step, lease=name)
+        yield held is not None
 
 
 @contextmanager

@@ -8,7 +8,6 @@ scheduler is shut down, waiting for those jobs; then the runtime (connectors, st
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import threading
@@ -22,9 +21,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.base import Clock, ConfigurationError, ConnectorDeps
+from sync import lease
 from sync.config.loader import ConfigError, ConfigProblem, LoadedConfig
 from sync.config.secrets import SecretNotFoundError, resolve, resolve_url
-from sync.job import DEFAULT_LEASE_TTL_S
+from sync.lease import DEFAULT_LEASE_TTL_S
 from sync.logs import configure_logging
 from sync.metrics import Metrics
 from sync.registry import UnknownConnectorError
@@ -84,7 +84,7 @@ def _serve(
 ) -> None:
     keys = [f"{s.system}/{s.name}" for s in rt.streams]
     metrics = Metrics(rt.store, keys)
-    holder = f"{socket.gethostname()}:{os.getpid()}"
+    holder = lease.process_holder("daemon")
     scheduler = StreamScheduler(
         rt, holder=holder, lease_ttl_s=lease_ttl_s, on_result=metrics.observe_job
     )

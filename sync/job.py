@@ -18,8 +18,9 @@ import structlog
 
 from connectors.base import ConnectorError
 from sync import lease
+from sync.crm_merge import merge_crm_duplicates
 from sync.cycle import CycleReport
-from sync.lease import pull_lease, push_lease
+from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.pull import PullCounts, pull_stream
 from sync.push import PushCounts, push_stream
 from sync.runtime import Runtime, Stream
@@ -27,7 +28,6 @@ from sync.store import journal
 
 log = structlog.get_logger("sync.job")
 RUN_KIND = "stream"
-DEFAULT_LEASE_TTL_S = 120.0
 
 
 class JobOutcome(StrEnum):
@@ -80,6 +80,8 @@ def run_stream_job(
         with rt.store.transaction() as conn:
             run_id = journal.start_run(conn, RUN_KIND, rt.clock.now())
         steps = _Steps(CycleReport(run_id))
+        if stream == rt.leader_stream("person"):
+            _merge_crm_duplicates(rt, stream, steps)
         _pull(rt, stream, steps)
         for target in [t for t in rt.streams if t.can_write]:
             if rt.stopping.is_set():
@@ -106,6 +108,15 @@ def run_stream_job(
         duration_s=round(result.duration_s, 3),
     )
     return result
+
+
+def _merge_crm_duplicates(rt: Runtime, stream: Stream, steps: _Steps) -> None:
+    """The leader's job merges flagged CRM duplicates first (when configured), under the
+    leader's pull lease, as a cycle does: the merged record then arrives with this pull."""
+    try:
+        steps.report.crm_merges = merge_crm_duplicates(rt).merged
+    except Exception as exc:
+        _failed(steps.report, "crm merge", stream, exc)
 
 
 def _pull(rt: Runtime, stream: Stream, steps: _Steps) -> None:

@@ -4,17 +4,25 @@ A lease is one row per name. Taking it is a single conditional upsert — insert
 the row where it has expired or is already ours — so it is atomic on SQLite and PostgreSQL
 alike and needs no lock that outlives the statement. A replica that dies simply stops
 renewing; its leases expire and another replica takes the work over.
+
+Holders made by :func:`process_holder` name their host, process id and PID namespace. A lease
+whose holder is a process of this host and namespace that no longer exists is taken over at
+once instead of after its TTL: a ``crmsync run`` started again after a crash need not wait.
+Holders of other hosts or namespaces (another container) are never judged, only let expire.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +32,7 @@ from sync.store.sql import Store
 from sync.store.tables import LeaseRow
 
 LEASES = LeaseRow.__table__  # type: ignore[attr-defined]
+DEFAULT_LEASE_TTL_S = 120.0
 log = structlog.get_logger("sync.lease")
 
 
@@ -55,6 +64,55 @@ def release(target: Store | Connection, name: str, holder: str) -> bool:
             delete(LEASES).where(LEASES.c.name == name, LEASES.c.holder == holder)
         )
     return bool(result.rowcount)
+
+
+def take_over(
+    target: Store | Connection, name: str, dead: str, holder: str, ttl_s: float, now: datetime
+) -> bool:
+    """Give ``name`` to ``holder`` if ``dead`` still holds it; True if it did."""
+    claim = (
+        update(LEASES)
+        .where(LEASES.c.name == name, LEASES.c.holder == dead)
+        .values(holder=holder, expires_at=now + timedelta(seconds=ttl_s))
+    )
+    with _connection(target) as conn:
+        return bool(conn.execute(claim).rowcount)
+
+
+def process_holder(role: str) -> str:
+    """A holder name for this process: ``role@host:pid:pid-namespace``."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}:{_pid_namespace() or '-'}"
+
+
+_PROCESS_HOLDER = re.compile(r"^[^@/]+@(?P<host>[^:/]+):(?P<pid>\d+):(?P<ns>\d+)(?:/.*)?$")
+
+
+def is_dead_process(holder: str) -> bool:
+    """True only for a holder of :func:`process_holder`'s form naming a process of this host
+    and PID namespace that does not exist any more."""
+    found = _PROCESS_HOLDER.match(holder)
+    namespace = _pid_namespace()
+    if found is None or namespace is None:
+        return False
+    pid = int(found["pid"])
+    same_place = found["host"] == socket.gethostname() and found["ns"] == namespace
+    if not same_place or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _pid_namespace() -> str | None:
+    """The inode of this process's PID namespace (Linux); None where there is none to read."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return None
 
 
 def holder_of(target: Store | Connection, name: str, now: datetime) -> str | None:
@@ -96,7 +154,9 @@ def hold(
 ) -> Iterator[Lease | None]:
     """Hold ``name`` for the block, renewed in the background (by default every third of the
     TTL) so long work keeps it; yields None without waiting when someone else holds it."""
-    if not acquire(store, name, holder, ttl_s, clock.now()):
+    if not acquire(store, name, holder, ttl_s, clock.now()) and not _from_the_dead(
+        store, name, holder, ttl_s, clock
+    ):
         yield None
         return
     lease = Lease(store, name, holder, ttl_s, clock)
@@ -111,6 +171,16 @@ def hold(
         stop.set()
         keeper.join()
         _release_quietly(lease)
+
+
+def _from_the_dead(store: Store, name: str, holder: str, ttl_s: float, clock: Clock) -> bool:
+    current = holder_of(store, name, clock.now())
+    if current is None or not is_dead_process(current):
+        return False
+    taken = take_over(store, name, current, holder, ttl_s, clock.now())
+    if taken:
+        log.warning("lease.taken_from_dead_process", lease=name)
+    return taken
 
 
 def _keep(lease: Lease, stop: threading.Event, every_s: float) -> None:

@@ -35,7 +35,7 @@ def pushes_paused(rt: Runtime, ttl_s: float = 120.0) -> Iterator[None]:
     """Hold every target's push lease for the block: a push plans and writes in separate
     transactions, so one planned before a repair must not write after it. Raises
     :class:`RepairError` when a push is running (try again when it has finished)."""
-    holder = f"repair:{uuid.uuid4().hex}"
+    holder = f"{lease.process_holder('repair')}/{uuid.uuid4().hex[:8]}"
     with ExitStack() as stack:
         for stream in (s for s in rt.streams if s.can_write):
             name = push_lease(stream)

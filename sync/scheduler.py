@@ -23,7 +23,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from sync.config.model import CrmsyncConfig, Schedule
-from sync.job import DEFAULT_LEASE_TTL_S, JobOutcome, JobResult, describe_error, run_stream_job
+from sync.job import JobOutcome, JobResult, describe_error, run_stream_job
+from sync.lease import DEFAULT_LEASE_TTL_S
 from sync.runtime import Runtime
 
 log = structlog.get_logger("sync.scheduler")

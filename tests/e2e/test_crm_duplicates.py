@@ -15,6 +15,7 @@ from connectors.toolkit.sandbox import SeedPerson
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.demo.world import DEMO_TEMPLATE, World, start_world
+from sync.job import JobOutcome, run_stream_job
 from sync.runtime import Runtime, open_runtime
 from sync.store import customers, review
 
@@ -89,3 +90,26 @@ def test_a_crm_duplicate_is_flagged_or_merged_in_the_crm_as_configured(
         assert second.crm_merges == 1
         assert len(live) == 1, "the CRM merged them into one contact"
         assert linked[f"crm:contacts:{live[0]}"] == items[0].candidate_customer_id
+
+
+def test_the_daemon_job_of_the_crm_stream_merges_flagged_duplicates_when_configured(
+    duplicated: tuple[World, Runtime, str], clock: ManualClock
+) -> None:
+    _world, rt, policy = duplicated
+    crm = rt.stream("crm", "contacts")
+
+    first = run_stream_job(rt, crm, "daemon-test")
+    clock.advance(120)
+    second = run_stream_job(rt, crm, "daemon-test")
+
+    with rt.store.transaction() as conn:
+        statuses = [
+            item.status
+            for status in ("open", "merged_in_crm")
+            for item in review.items(conn, status, "crm_duplicate")
+        ]
+    assert (first.outcome, second.outcome) == (JobOutcome.OK, JobOutcome.OK)
+    if policy == "flag":
+        assert (statuses, len(crm_contacts(rt))) == (["open"], 2)
+    else:
+        assert (statuses, len(crm_contacts(rt))) == (["merged_in_crm"], 1)

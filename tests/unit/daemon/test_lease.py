@@ -3,6 +3,10 @@ and exactly one winner when many threads race for a free lease."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -162,3 +166,48 @@ def test_a_lease_taken_over_after_expiry_is_reported_lost(store: Store, clock: M
         renewed = held.renew()
 
     assert (renewed, held.is_lost, lease.holder_of(store, "n", clock.now())) == (False, True, "b")
+
+
+def _dead_holder(role: str = "cycle") -> str:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    here = lease.process_holder(role)
+    prefix, _, rest = here.partition("@")
+    host, _pid, namespace = rest.split(":")
+    return f"{prefix}@{host}:{child.pid}:{namespace}/0badc0de"
+
+
+def test_a_lease_of_a_dead_process_of_this_host_is_taken_over_at_once(
+    store: Store, clock: ManualClock
+) -> None:
+    dead = _dead_holder()
+    lease.acquire(store, "push:crm/contacts", dead, 600, clock.now())
+
+    with lease.hold(store, "push:crm/contacts", "me", 600, clock) as held:
+        holder = lease.holder_of(store, "push:crm/contacts", clock.now())
+
+    assert (held is not None, holder) == (True, "me")
+
+
+def test_a_lease_of_a_live_process_or_of_another_host_is_left_alone(
+    store: Store, clock: ManualClock
+) -> None:
+    living = lease.process_holder("daemon").replace(f":{os.getpid()}:", f":{os.getppid()}:")
+    elsewhere = _dead_holder().replace(f"@{socket.gethostname()}:", "@another-host:")
+    lease.acquire(store, "a", living, 600, clock.now())
+    lease.acquire(store, "b", elsewhere, 600, clock.now())
+    lease.acquire(store, "c", "a-name-of-no-known-form", 600, clock.now())
+
+    with (
+        lease.hold(store, "a", "me", 600, clock) as a,
+        lease.hold(store, "b", "me", 600, clock) as b,
+        lease.hold(store, "c", "me", 600, clock) as c,
+    ):
+        refused = (a, b, c)
+
+    assert refused == (None, None, None)
+    assert [lease.holder_of(store, n, clock.now()) for n in "abc"] == [
+        living,
+        elsewhere,
+        "a-name-of-no-known-form",
+    ]
