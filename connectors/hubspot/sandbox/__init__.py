@@ -165,8 +165,8 @@ class HubSpotSandbox:
 def create_sandbox(*, clock: Clock | None = None, **limits: Any) -> HubSpotSandbox:
     """A fresh HubSpot sandbox; ``limits`` override any field of :class:`PortalConfig`
     (page caps, batch size, search index lag) or :class:`RateConfig` (burst, daily, search),
-    and ``token`` / ``client_secret``. The search index lag defaults to none; set
-    ``index_lag_create_s`` / ``index_lag_update_s`` (HubSpot: ~10 s / up to ~60 s) to see it.
+    and ``token`` / ``client_secret``. Search sees creates 10 s and updates 60 s late, as
+    HubSpot's does; ``index_lag_create_s=0, index_lag_update_s=0`` turns the lag off.
     """
     portal_keys = {f.name for f in fields(PortalConfig)}
     rate_keys = {f.name for f in fields(RateConfig)}

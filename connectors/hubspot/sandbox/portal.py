@@ -36,8 +36,9 @@ class PortalConfig:
     has_batch_preferences_scope: bool = True
     """False is a portal whose app lacks ``communication_preferences.statuses.batch.write``
     (HubSpot's subscriptions guide ties that scope to Marketing Hub Enterprise)."""
-    index_lag_create_s: float = 0.0
-    index_lag_update_s: float = 0.0
+    index_lag_create_s: float = 10.0
+    index_lag_update_s: float = 60.0
+    """Search sees a create ~10 s and an update up to ~60 s after it (vendor-apis.md)."""
     app_id: str = "424242"
     portal_id: int = 62515
 
