@@ -1,13 +1,16 @@
 """Reading one HubSpot object type: full scans of the list endpoint and incremental searches.
 
-Every page carries the cursor after it. Incremental pages resume ``search_overlap_s``
-before the newest modification seen, because the search index lags behind writes; the
-engine is idempotent, so the repeats this causes are harmless and nothing is lost.
+Every page carries the cursor after it. The search index lags behind writes (up to
+``search_overlap_s``), so an incremental read resumes at the newest modification it saw only
+where that is older than the read's start minus the overlap (and the allowed clock skew):
+everything older was in the index when the read began. Fresher changes are read again from
+that point, so a change the index had not caught up with is never lost, and a quiet stream
+is not read again and again. The engine is idempotent, so the repeats are harmless.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +35,15 @@ class ReadPlan:
     page_size: int
     search_page_size: int
     overlap_ms: int
+    skew_ms: int = 0
+    """How far our clock may run ahead of HubSpot's."""
 
 
 class ObjectReader:
-    def __init__(self, client: VendorClient, plan: ReadPlan) -> None:
+    def __init__(self, client: VendorClient, plan: ReadPlan, now_ms: Callable[[], int]) -> None:
         self._client = client
         self._plan = plan
+        self._now_ms = now_ms
 
     # --- full scans -------------------------------------------------------------------------
 
@@ -82,6 +88,7 @@ class ObjectReader:
     def since(self, since_ms: int) -> Iterator[Page]:
         """Everything modified at or after ``since_ms``, oldest first, walked by keyset."""
         plan, lower, seen = self._plan, since_ms, set[str]()
+        settled_ms = self._now_ms() - plan.overlap_ms - plan.skew_ms
         while True:
             body = cur.since_body(
                 plan.modified_property, lower, plan.properties, plan.search_page_size
@@ -91,19 +98,19 @@ class ObjectReader:
             newest = max((ms for ms, _ in keyed if ms is not None), default=lower)
             is_full = len(items) >= plan.search_page_size
             if is_full and newest == lower:
-                yield from self._ties(lower, since_ms, seen)
+                yield from self._ties(lower, since_ms, settled_ms, seen)
                 lower, seen = lower + 1, set()
                 continue
             fresh = [i for ms, i in keyed if not (ms == lower and str(i.get("id")) in seen)]
             if fresh:
-                yield self._page(fresh, self._resume_at(newest, since_ms))
+                yield self._page(fresh, self._resume_at(newest, since_ms, settled_ms))
             if not is_full:
                 return
             at_newest = {str(i.get("id")) for ms, i in keyed if ms == newest}
             seen = at_newest | seen if newest == lower else at_newest
             lower = newest
 
-    def _ties(self, at_ms: int, since_ms: int, seen: set[str]) -> Iterator[Page]:
+    def _ties(self, at_ms: int, since_ms: int, settled_ms: int, seen: set[str]) -> Iterator[Page]:
         plan, after_id = self._plan, 0
         while True:
             body = cur.ties_body(
@@ -112,13 +119,15 @@ class ObjectReader:
             items = self._search(body).results
             fresh = [i for i in items if str(i.get("id")) not in seen]
             if fresh:
-                yield self._page(fresh, self._resume_at(at_ms, since_ms))
+                yield self._page(fresh, self._resume_at(at_ms, since_ms, settled_ms))
             if len(items) < plan.search_page_size:
                 return
             after_id = int(items[-1]["id"])
 
-    def _resume_at(self, newest_ms: int, since_ms: int) -> cur.Incremental:
-        return cur.Incremental(max(since_ms, newest_ms - self._plan.overlap_ms))
+    def _resume_at(self, newest_ms: int, since_ms: int, settled_ms: int) -> cur.Incremental:
+        """At the newest change seen (inclusive) if the index had settled there when the read
+        began; otherwise at the point it had settled up to."""
+        return cur.Incremental(max(since_ms, min(newest_ms, settled_ms)))
 
     def _search(self, body: dict[str, Any]) -> ObjectPage:
         path = f"/crm/v3/objects/{self._plan.object_type}/search"

@@ -92,6 +92,25 @@ def test_the_overlap_catches_a_change_the_index_had_not_seen_yet(
     assert second not in _ids(early) + _ids(late)
 
 
+def test_a_quiet_stream_is_not_read_again_once_the_index_has_settled(
+    make_connector: ConnectorFactory, sandbox: HubSpotSandbox, clock: ManualClock
+) -> None:
+    ids = sandbox.seed(seed_people(5, until=clock.now()))
+    connector = make_connector(**SMALL)
+    cursor = _last_cursor(list(connector.read("contacts", None)))
+    clock.advance(120)
+    for external_id in ids[:3]:  # a burst of changes within one overlap window
+        sandbox.edit(external_id, {"firstname": "Burst"})
+        clock.advance(1)
+    clock.advance(300)
+
+    changed = list(connector.read("contacts", cursor))
+    quiet = list(connector.read("contacts", _last_cursor(changed)))
+
+    assert set(ids[:3]) <= set(_ids(changed))
+    assert _ids(quiet) == [ids[2]], "only the newest change itself, read with >=, comes again"
+
+
 def test_a_full_read_ends_on_an_incremental_watermark(
     make_connector: ConnectorFactory, sandbox: HubSpotSandbox, clock: ManualClock
 ) -> None:
