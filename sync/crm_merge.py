@@ -56,7 +56,11 @@ def _merge_one(rt: Runtime, stream: Stream, item: ReviewItem) -> bool:
             item.source_record_id
         )
         members = customers.records_of_customers(conn, [item.candidate_customer_id])
-    primary = sorted(r for r in members[item.candidate_customer_id] if r.startswith(prefix))
+    primary = sorted(
+        r
+        for r in members[item.candidate_customer_id]
+        if r.startswith(prefix) and r != item.source_record_id
+    )
     if not primary or not item.source_record_id.startswith(prefix) or absorbed_customer is None:
         return False
     connector = rt.connectors[stream.system]

@@ -17,8 +17,9 @@ from sqlalchemy import Connection
 
 from sync import golden, lease
 from sync.lease import push_lease
+from sync.records import record_id
 from sync.runtime import Runtime
-from sync.store import customers, outbox
+from sync.store import customers, outbox, review
 from sync.store import records as stored_records
 
 
@@ -90,3 +91,47 @@ def _mark_emptied(conn: Connection, candidates: Sequence[str], now: datetime) ->
     found = customers.load_golden(conn, empty)
     customers.save_golden(conn, [replace(g, is_deleted=True) for g in found.values()], now)
     return set(found)
+
+
+def created_for(conn: Connection, customer_id: str, leaving: str) -> list[str]:
+    """Records we created in other systems for ``customer_id`` (link method ``pushed``) that
+    have nothing left to stand for once ``leaving`` goes: they should go with it."""
+    members = customers.records_of_customers(conn, [customer_id])[customer_id]
+    rest = [r for r in members if r != leaving]
+    methods = customers.methods_of_records(conn, rest)
+    return sorted(rest) if rest and all(methods.get(r) == "pushed" for r in rest) else []
+
+
+def flag_leader_duplicates(conn: Connection, rt: Runtime, customer_id: str, now: datetime) -> int:
+    """Queue a ``crm_duplicate`` review item for each extra live record the leading CRM holds
+    for ``customer_id`` (the record we created is the extra one, else the newer id), unless
+    one is open already; with ``identity.crm_duplicates: merge`` the next cycle merges them in
+    the CRM. Returns how many items it queued."""
+    stream = rt.leader_stream("person")
+    if stream is None:
+        return 0
+    prefix = record_id(stream.system, stream.name, "")
+    members = [
+        r
+        for r in customers.records_of_customers(conn, [customer_id])[customer_id]
+        if r.startswith(prefix)
+    ]
+    stored = stored_records.load(conn, members)
+    live = [r for r in members if r in stored and not stored[r].is_deleted]
+    if len(live) < 2:
+        return 0
+    methods = customers.methods_of_records(conn, live)
+    keep = min(live, key=lambda r: (methods.get(r) == "pushed", len(r), r))
+    open_items = {i.source_record_id for i in review.items(conn, "open", "crm_duplicate")}
+    rows = [
+        {
+            "source_record_id": extra,
+            "candidate_customer_id": customer_id,
+            "score": 1.0,  # an operator said they are one person
+            "reason": "crm_duplicate",
+            "detail": {"with": keep.split(":", 2)[::2], "why": "one customer, two CRM records"},
+        }
+        for extra in sorted(set(live) - {keep} - open_items)
+    ]
+    review.add_items(conn, rows, now)
+    return len(rows)

@@ -1,10 +1,13 @@
 """Working the review queue: an operator's accept or reject of a proposed match, and the list
 of proposals waiting for one.
 
-Accepting merges the item's record into the candidate customer (link status ``confirmed``);
-rejecting remembers the record apart from every record of the candidate customer, so identity
-resolution never proposes or merges them again. Either way the item is closed with the time of
-the decision.
+Accepting merges the item's record into the candidate customer (link status ``confirmed``),
+together with the records we had created in other systems for it alone (a CRM contact made
+for a new subscriber); should the customer then hold two records of the leading CRM, a
+``crm_duplicate`` item asks for them to be merged there (or the merge step does it).
+Rejecting remembers the record apart from every record of the candidate customer, so
+identity resolution never proposes or merges them again. Either way the item is closed with
+the time of the decision.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from sync.relink import RepairError, move_records
+from sync.relink import RepairError, created_for, flag_leader_duplicates, move_records
 from sync.runtime import Runtime
 from sync.store import customers, review
 from sync.store.review import ReviewItem
@@ -65,7 +68,15 @@ def accept(conn: Connection, rt: Runtime, item_id: int, now: datetime) -> Decide
         detail=item.detail,
         status="confirmed",
     )
-    move_records(conn, rt, [link], now)
+    current = customers.links_of_records(conn, [item.source_record_id]).get(item.source_record_id)
+    created = created_for(conn, current, item.source_record_id) if current else []
+    along = [
+        customers.Link(rid, item.candidate_customer_id, "pushed", status="confirmed")
+        for rid in created
+        if current != item.candidate_customer_id
+    ]
+    move_records(conn, rt, [link, *along], now)
+    flag_leader_duplicates(conn, rt, item.candidate_customer_id, now)
     _close(conn, item, Verdict.ACCEPTED, now)
     return Decided(item_id, Verdict.ACCEPTED, item.source_record_id, item.candidate_customer_id)
 

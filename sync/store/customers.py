@@ -51,6 +51,17 @@ def links_of_records(conn: Connection, record_ids: Sequence[str]) -> dict[str, s
     return out
 
 
+def methods_of_records(conn: Connection, record_ids: Sequence[str]) -> dict[str, str]:
+    """Source record id → how it was linked (``email``, ``pushed``, ``operator``, …)."""
+    out: dict[str, str] = {}
+    for part in chunks(list(record_ids)):
+        query = select(LINKS.c.source_record_id, LINKS.c.method).where(
+            LINKS.c.source_record_id.in_(part)
+        )
+        out.update(dict(conn.execute(query).all()))
+    return out
+
+
 def records_of_customers(conn: Connection, customer_ids: Sequence[str]) -> dict[str, list[str]]:
     """Customer id → ids of its linked source records."""
     out: dict[str, list[str]] = {cid: [] for cid in customer_ids}

@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from connectors.base import ConnectorDeps
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.sandbox import SeedPerson
+from sync import reviews
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.demo.world import DEMO_TEMPLATE, World, start_world
@@ -116,3 +117,45 @@ def test_the_daemon_job_of_the_crm_stream_merges_flagged_duplicates_when_configu
         assert (statuses, len(crm_contacts(rt))) == (["open"], 2)
     else:
         assert (statuses, len(crm_contacts(rt))) == (["merged_in_crm"], 1)
+
+
+SUBSCRIBER = SeedPerson(
+    "j.becker@mail.example", "Jan", "Becker", phone="+49 89 5550303", email_status="subscribed"
+)
+
+
+def test_a_crm_contact_we_made_for_a_subscriber_is_merged_in_the_crm_once_he_is_matched(
+    tmp_path: Path, store_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = template_with(tmp_path, "merge")
+    world = start_world(tmp_path / "run", store_url=store_url, clock=clock, template=template)
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+    jan_id = world.sandboxes["crm"].seed([TWICE[0]])[0]
+    world.sandboxes["newsletter"].seed([SUBSCRIBER])
+    deps = {name: ConnectorDeps(clock=clock) for name in world.sandboxes}
+    rt = open_runtime(load_config(world.config_path), deps=deps, clock=clock)
+    try:
+        clock.advance(60)
+        assert run_cycle(rt).ok
+        made_for_him = len(crm_contacts(rt))
+        with rt.store.transaction() as conn:
+            (item,) = review.items(conn, "open", "score")
+            reviews.accept(conn, rt, item.id, clock.now())
+        clock.advance(120)
+        merging = run_cycle(rt)
+        clock.advance(120)
+        assert run_cycle(rt).ok
+        live = crm_contacts(rt)
+        with rt.store.transaction() as conn:
+            jan = customers.links_of_records(conn, [item.source_record_id])[item.source_record_id]
+            theirs = customers.links_of_records(conn, [f"crm:contacts:{i}" for i in live])
+    finally:
+        rt.close()
+        world.close()
+
+    assert made_for_him == 2, "the first cycle made him a CRM contact of his own"
+    assert (merging.ok, merging.crm_merges) == (True, 1)
+    assert len(live) == 1, "the CRM merged the contact we made into Jan's"
+    assert live[0] != jan_id, "HubSpot's merge gives the merged contact a new id"
+    assert theirs == {f"crm:contacts:{live[0]}": jan}

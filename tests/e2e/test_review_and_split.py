@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -45,7 +46,8 @@ def cli() -> typer.Typer:
 
 def crmsync(world: World, *args: str) -> tuple[int, str]:
     result = runner.invoke(cli(), [*args, "--config", str(world.config_path)])
-    return result.exit_code, result.stdout
+    crashed = result.exception if not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, result.stdout + (f"\n{crashed!r}" if crashed else "")
 
 
 def as_json(world: World, *args: str) -> Any:
@@ -243,3 +245,30 @@ def test_no_repair_while_a_push_is_running(
 def test_unknown_review_item_exits_1(world: World, namesakes: dict[str, str]) -> None:
     assert crmsync(world, "review", "accept", "999")[0] == 1
     assert crmsync(world, "review", "reject", "999")[0] == 1
+
+
+def test_accepting_a_match_takes_the_crm_contact_we_created_along_and_flags_the_crm_duplicate(
+    world: World, seeded: dict[str, list[str]], runtime: Runtime, clock: ManualClock
+) -> None:
+    crm = world.sandboxes["crm"]
+    jan_id = crm.seed([JAN])[0]
+    world.sandboxes["newsletter"].seed([replace(NAMESAKE, email_status="subscribed")])
+    clock.advance(60)
+    cycle(runtime, clock)  # the subscriber is a new customer, so he gets a CRM contact of his own
+    created = as_json(world, "customer", NAMESAKE.email or "")["records"]
+    (made,) = [r["id"] for r in created if r["system"] == "crm"]
+    (item,) = as_json(world, "review", "list", "--reason", "score")
+
+    accepted, said = crmsync(world, "review", "accept", str(item["id"]))
+    duplicates = as_json(world, "review", "list", "--reason", "crm_duplicate")
+    jan = as_json(world, "customer", JAN.email or "")
+
+    assert accepted == 0, said
+    assert made.rsplit(":", 1)[1] != jan_id
+    assert sorted(r["id"] for r in jan["records"]) == sorted(
+        [f"crm:contacts:{jan_id}", made, item["source_record_id"]]
+    ), "the contact made for the subscriber went along with him"
+    assert [(d["source_record_id"], d["candidate_customer_id"]) for d in duplicates] == [
+        (made, jan["id"])
+    ]
+    assert duplicates[0]["compared_with"] == ["crm", jan_id]
