@@ -42,22 +42,18 @@ class Golden:
 
 def links_of_records(conn: Connection, record_ids: Sequence[str]) -> dict[str, str]:
     """Source record id → customer id for the records that are linked."""
-    out: dict[str, str] = {}
-    for part in chunks(list(record_ids)):
-        query = select(LINKS.c.source_record_id, LINKS.c.customer_id).where(
-            LINKS.c.source_record_id.in_(part)
-        )
-        out.update(dict(conn.execute(query).all()))
-    return out
+    return _of_records(conn, record_ids, LINKS.c.customer_id)
 
 
 def methods_of_records(conn: Connection, record_ids: Sequence[str]) -> dict[str, str]:
     """Source record id → how it was linked (``email``, ``pushed``, ``operator``, …)."""
+    return _of_records(conn, record_ids, LINKS.c.method)
+
+
+def _of_records(conn: Connection, record_ids: Sequence[str], column: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in chunks(list(record_ids)):
-        query = select(LINKS.c.source_record_id, LINKS.c.method).where(
-            LINKS.c.source_record_id.in_(part)
-        )
+        query = select(LINKS.c.source_record_id, column).where(LINKS.c.source_record_id.in_(part))
         out.update(dict(conn.execute(query).all()))
     return out
 
