@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sync.config.model import CrmsyncConfig
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "config" / "crmsync.schema.json"
 
 
 def config_schema() -> dict[str, Any]:

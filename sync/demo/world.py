@@ -21,7 +21,7 @@ from connectors.base import SANDBOX_ENTRY_POINT_GROUP, Clock, ConnectorSettings
 from connectors.toolkit.sandbox import Sandbox, SandboxFactory, SandboxServer
 from sync.config.secrets import is_reference
 
-DEMO_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+DEMO_TEMPLATE = Path(__file__).with_name("demo.yaml")  # shipped in the package
 
 
 @dataclass

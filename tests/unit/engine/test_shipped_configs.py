@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from sync.config import load_config
-from sync.config.schema import SCHEMA_FILE, config_schema
+from sync.config.schema import config_schema
+from sync.demo.world import DEMO_TEMPLATE
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
+SCHEMA_FILE = CONFIG_DIR / "crmsync.schema.json"
 
 
 def test_the_schema_file_is_generated_from_the_model() -> None:
@@ -21,9 +23,11 @@ def test_the_schema_file_is_generated_from_the_model() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["example.yaml", "demo.yaml"])
-def test_shipped_configuration_loads(name: str) -> None:
-    loaded = load_config(CONFIG_DIR / name, check_secrets=False)
+@pytest.mark.parametrize(
+    "path", [CONFIG_DIR / "example.yaml", DEMO_TEMPLATE], ids=["example", "demo"]
+)
+def test_shipped_configuration_loads(path: Path) -> None:
+    loaded = load_config(path, check_secrets=False)
 
     assert loaded.config.leader() == "crm"
     assert set(loaded.config.systems) == {"crm", "newsletter"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from connectors.toolkit.clock import ManualClock
 from sync import golden
 from sync.config import load_config
+from sync.demo.world import DEMO_TEMPLATE
 from sync.matching import ModelKeeper, match_settings
 from sync.records import CanonicalRecord, ConsentStatement, record_id
 from sync.relink import RepairError
@@ -27,7 +27,7 @@ from sync.store import customers, review
 from sync.store import records as stored_records
 from sync.store.sql import Store
 
-DEMO = Path(__file__).resolve().parents[3] / "config" / "demo.yaml"
+DEMO = DEMO_TEMPLATE
 STREAMS = {"crm": "contacts", "newsletter": "members"}
 
 
