@@ -134,12 +134,20 @@ def conflicts(
 def quarantined(
     conn: Connection, include_replayed: bool = False, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Quarantine entries without their payloads (those hold personal data)."""
+    """Quarantine entries without their payloads (a pulled record's payload holds personal
+    data); a held-back push names the customer it was for."""
     columns = [c for c in QUARANTINE.c if c.name != "payload"]
-    query = select(*columns).order_by(QUARANTINE.c.id.desc()).limit(limit)
+    query = select(*columns, QUARANTINE.c.payload).order_by(QUARANTINE.c.id.desc()).limit(limit)
     if not include_replayed:
         query = query.where(QUARANTINE.c.replayed_at.is_(None))
-    return [_jsonable(dict(r)) for r in conn.execute(query).mappings()]
+    out = []
+    for row in conn.execute(query).mappings():
+        entry = dict(row)
+        payload = entry.pop("payload") or {}
+        if entry["step"] == "push":
+            entry["customer_id"] = payload.get("customer_id")
+        out.append(_jsonable(entry))
+    return out
 
 
 def _open_in(step: str) -> Any:

@@ -35,7 +35,7 @@ def list_entries(
             str(r["id"]),
             r["system"],
             r["stream"],
-            r["external_id"] or "",
+            r["external_id"] or (f"customer {r['customer_id']}" if r.get("customer_id") else ""),
             r["reason"],
             r["created_at"],
         )

@@ -155,7 +155,7 @@ def summary(console: Console, run: DemoRun) -> None:
         f"customers: {totals['customers']}   links: {totals['links']} "
         f"({', '.join(f'{n} by {m}' for m, n in sorted(links.items()))})\n"
         f"conflicts: {totals['open_conflicts']}   quarantined records: {totals['quarantined']}"
-        f"   writes refused by a vendor: {totals['push_failures']}"
+        f"   writes held back or refused: {totals['push_failures']}"
         f"   waiting for review: {totals['open_reviews']}",
         highlight=False,
     )
