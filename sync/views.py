@@ -3,6 +3,7 @@ quarantine. Every view returns plain JSON-ready data; the CLI renders it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -16,6 +17,7 @@ from sync.store import records as stored_records
 from sync.store.tables import (
     ConflictRow,
     CustomerRow,
+    LeaseRow,
     LinkRow,
     QuarantineRow,
     ReviewItemRow,
@@ -28,10 +30,12 @@ RECORDS = SourceRecordRow.__table__  # type: ignore[attr-defined]
 CONFLICTS = ConflictRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 REVIEW = ReviewItemRow.__table__  # type: ignore[attr-defined]
+LEASES = LeaseRow.__table__  # type: ignore[attr-defined]
 
 
-def status(conn: Connection, runs: int = 5) -> dict[str, Any]:
-    """Recent runs, store totals, cursors, outbox and open work."""
+def status(conn: Connection, runs: int = 5, now: datetime | None = None) -> dict[str, Any]:
+    """Recent runs, store totals, cursors, outbox, open work, and (given ``now``) the leases
+    held at that moment: which process is pulling or pushing what."""
     return {
         "runs": [_run(r) for r in journal.recent_runs(conn, runs)],
         "totals": {
@@ -49,7 +53,18 @@ def status(conn: Connection, runs: int = 5) -> dict[str, Any]:
             for c in journal.all_cursors(conn)
         ],
         "outbox": outbox.count_pending(conn),
+        "leases": _leases(conn, now) if now is not None else [],
     }
+
+
+def _leases(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    query = select(LEASES.c.name, LEASES.c.holder, LEASES.c.expires_at).where(
+        LEASES.c.expires_at > now
+    )
+    return [
+        {"name": name, "holder": holder, "expires_at": _iso(expires)}
+        for name, holder, expires in conn.execute(query.order_by(LEASES.c.name))
+    ]
 
 
 def find_customer(conn: Connection, ident: str) -> str | None:

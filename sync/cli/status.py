@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from connectors.base import SystemClock
 from sync import views
 from sync.cli import render
 from sync.cli.context import ConfigOption, console, store
@@ -19,7 +20,7 @@ def status(
 ) -> None:
     """Show recent runs with their counts and errors, store totals and cursors."""
     with store(config) as opened, opened.transaction() as conn:
-        data = views.status(conn, runs)
+        data = views.status(conn, runs, now=SystemClock().now())
     if as_json:
         render.as_json(console, data)
         return
@@ -44,6 +45,11 @@ def status(
     for target, n in data["outbox"].items():
         totals.add_row(f"waiting to push to {target}", str(n))
     console.print(totals)
+    for held in data["leases"]:
+        console.print(
+            f"now: {held['name']} held by {held['holder']} until {held['expires_at']}",
+            highlight=False,
+        )
     for c in data["cursors"]:
         console.print(
             f"cursor {c['system']}/{c['stream']} updated {c['updated_at']}", highlight=False

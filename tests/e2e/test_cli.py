@@ -8,9 +8,12 @@ import pytest
 from cast import BOTH
 from typer.testing import CliRunner
 
+from connectors.base import SystemClock
 from connectors.toolkit.clock import ManualClock
+from sync import lease
 from sync.cli.app import app
 from sync.demo.world import World
+from sync.runtime import Runtime
 
 runner = CliRunner()
 
@@ -44,6 +47,20 @@ def test_status_json_shows_runs_totals_and_cursors(synced: World) -> None:
     assert data["runs"][0]["status"] == "ok"
     assert data["totals"]["customers"] == 9
     assert {c["system"] for c in data["cursors"]} == {"crm", "newsletter"}
+
+
+def test_status_shows_who_holds_a_lease_now(synced: World, runtime: Runtime) -> None:
+    assert lease.acquire(
+        runtime.store, "push:crm/contacts", "daemon@h:7:1", 600, SystemClock().now()
+    )
+
+    code, out = crmsync(synced, "status", "--json")
+    _, text = crmsync(synced, "status")
+
+    held = json.loads(out)["leases"]
+    assert code == 0
+    assert [(h["name"], h["holder"]) for h in held] == [("push:crm/contacts", "daemon@h:7:1")]
+    assert "now: push:crm/contacts held by daemon@h:7:1" in text
 
 
 def test_customer_by_email_shows_provenance_and_linked_records(synced: World) -> None:
