@@ -38,6 +38,20 @@ class Restored:
     fields: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentToCheck:
+    """A consent status we wrote to a target from the other side of a wrong merge, for a person
+    to check. It is not simply put back: the next push writes what the record's own side says
+    (``own``, None when it said nothing), under the usual rules — an opt-out is never undone
+    without the person's confirmation (Mailchimp's ``pending``), nobody is subscribed on
+    crmsync's word alone."""
+
+    record_id: str
+    channel: str
+    written: str
+    own: str | None = None
+
+
 def replaced_before(old: outbox.PushState | None, write: PlannedWrite) -> dict[str, Any]:
     """The ``replaced`` map of push state after ``write``: for each field written to the target
     for the first time, the value it held before (None when it had none, when we cannot read
@@ -58,11 +72,13 @@ def disown(
     moved: Collection[str],
     kept: Collection[str],
     now: datetime,
-) -> list[Restored]:
+) -> tuple[list[Restored], list[ConsentToCheck]]:
     """Put back, in every target of the customer being split, what we wrote there from the
-    other side of the split; ``before`` is its golden record before the split. Call it before
-    the records move: it reads the customer's push state."""
+    other side of the split, and list the consent we wrote there from it; ``before`` is its
+    golden record before the split. Call it before the records move: it reads the customer's
+    push state."""
     out: list[Restored] = []
+    consent: list[ConsentToCheck] = []
     for stream in _targets(rt, before.entity):
         state = outbox.states(conn, stream.system, stream.name, [before.id]).get(before.id)
         if state is None or state.target_id is None:
@@ -76,6 +92,27 @@ def disown(
         if wrong:
             _put_back(conn, rt, stream, state, record, wrong, now)
             out.append(Restored(rid, tuple(sorted(wrong))))
+        consent += _consent_from(state, before, rid, other, {*moved, *kept})
+    return out, consent
+
+
+def _consent_from(
+    state: outbox.PushState,
+    before: Golden,
+    rid: str,
+    other: Collection[str],
+    members: Collection[str],
+) -> list[ConsentToCheck]:
+    """Consent we wrote to ``rid`` whose golden statement came from a system whose records in
+    the customer are all on the other side of the split."""
+    out = []
+    for key in sorted(k for k in state.field_hashes if k.startswith("consent:")):
+        channel = key.removeprefix("consent:")
+        statement = before.consent.get(channel) or {}
+        source = statement.get("source_system")
+        theirs = {m for m in members if m.startswith(f"{source}:")}
+        if source and theirs and theirs <= set(other):
+            out.append(ConsentToCheck(rid, channel, str(statement.get("status"))))
     return out
 
 

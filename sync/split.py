@@ -4,7 +4,8 @@ The split repairs what the merge spread: links (status ``split``, method ``opera
 golden records and their provenance, and the values we pushed from one side into the other
 side's systems (:mod:`sync.restore`); both customers go into the push outbox, so the next push
 repairs every system. Each moved × kept pair of records is remembered apart, so identity
-resolution never merges them again.
+resolution never merges them again. Consent we wrote from the other side is listed for a
+person to check, never put back: an opt-out is not undone on our own, nor anyone subscribed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -32,6 +33,7 @@ class Split:
     moved: tuple[str, ...]
     kept: tuple[str, ...]
     restored: tuple[restore.Restored, ...]
+    consent_to_check: tuple[restore.ConsentToCheck, ...] = ()
 
 
 def split_customer(
@@ -49,7 +51,7 @@ def split_customer(
     moved = sorted(set(record_ids))
     _check(customer_id, members, moved)
     kept = sorted(members - set(moved))
-    restored = restore.disown(conn, rt, before, set(moved), set(kept), now)
+    restored, consent = restore.disown(conn, rt, before, set(moved), set(kept), now)
     new_id = uuid.uuid4().hex
     customers.create_customers(conn, {new_id: before.entity}, now)
     links = [
@@ -58,7 +60,23 @@ def split_customer(
     ]
     move_records(conn, rt, links, now)
     review.keep_apart(conn, itertools.product(moved, kept), now)
-    return Split(customer_id, new_id, tuple(moved), tuple(kept), tuple(restored))
+    return Split(
+        customer_id, new_id, tuple(moved), tuple(kept), tuple(restored), _own(conn, consent)
+    )
+
+
+def _own(
+    conn: Connection, checks: list[restore.ConsentToCheck]
+) -> tuple[restore.ConsentToCheck, ...]:
+    """Each check with the consent its record's customer holds after the split."""
+    owners = customers.links_of_records(conn, [c.record_id for c in checks])
+    golden = customers.load_golden(conn, sorted(set(owners.values())))
+    out = []
+    for check in checks:
+        held = golden.get(owners.get(check.record_id, ""))
+        statement = held.consent.get(check.channel) if held else None
+        out.append(replace(check, own=statement["status"] if statement else None))
+    return tuple(out)
 
 
 def _check(customer_id: str, members: set[str], moved: list[str]) -> None:

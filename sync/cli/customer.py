@@ -91,6 +91,14 @@ def split(
     for restored in done.restored:
         fields = ", ".join(restored.fields)
         console.print(f"Next push puts back {fields} in {restored.record_id}.", highlight=False)
+    for check in done.consent_to_check:
+        own = f"'{check.own}'" if check.own else "nothing"
+        console.print(
+            f"Check {check.channel} consent in {check.record_id}: the wrong merge wrote "
+            f"'{check.written}' there; its own records say {own}. The next push follows them "
+            "where the rules allow (an opt-out is undone only with the person's confirmation).",
+            highlight=False,
+        )
 
 
 def _split_json(done: Split) -> dict[str, Any]:
@@ -100,6 +108,10 @@ def _split_json(done: Split) -> dict[str, Any]:
         "moved": list(done.moved),
         "kept": list(done.kept),
         "restored": [{"record": r.record_id, "fields": list(r.fields)} for r in done.restored],
+        "consent_to_check": [
+            {"record": c.record_id, "channel": c.channel, "written": c.written, "own": c.own}
+            for c in done.consent_to_check
+        ],
     }
 
 

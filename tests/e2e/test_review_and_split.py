@@ -272,3 +272,29 @@ def test_accepting_a_match_takes_the_crm_contact_we_created_along_and_flags_the_
         (made, jan["id"])
     ]
     assert duplicates[0]["compared_with"] == ["crm", jan_id]
+
+
+def test_a_split_lists_the_consent_the_wrong_merge_wrote_and_does_not_undo_an_opt_out(
+    world: World, seeded: dict[str, list[str]], runtime: Runtime, clock: ManualClock
+) -> None:
+    newsletter = world.sandboxes["newsletter"]
+    (member,) = newsletter.seed([NAMESAKE])
+    clock.advance(60)
+    (jan,) = world.sandboxes["crm"].seed([replace(JAN, email_status="unsubscribed")])
+    clock.advance(60)
+    cycle(runtime, clock)
+    (item,) = as_json(world, "review", "list", "--reason", "score")
+    assert crmsync(world, "review", "accept", str(item["id"]))[0] == 0
+    cycle(runtime, clock)  # the wrong merge carries Jan's opt-out to the other man's membership
+    assert newsletter.member(NAMESAKE.email or "").status == "unsubscribed"
+    merged = as_json(world, "customer", JAN.email or "")
+    moving = f"newsletter:members:{member}"
+
+    split = as_json(world, "customer", "split", merged["id"], "--records", moving)
+    cycle(runtime, clock)
+
+    assert split["consent_to_check"] == [
+        {"record": moving, "channel": "email", "written": "withdrawn", "own": None}
+    ]
+    assert newsletter.member(NAMESAKE.email or "").status == "unsubscribed", "not undone alone"
+    assert as_json(world, "customer", JAN.email or "")["records"][0]["id"] == f"crm:contacts:{jan}"
