@@ -129,7 +129,7 @@ class ModelKeeper:
         return _Fitted(row.id, int(data["records"]), MatchModel.from_json(data["weights"]))
 
     def _fit(self, conn: Connection, people: int, now: datetime) -> _Fitted:
-        sample = profiles.sample(conn, FIT_SAMPLE)
+        sample = profiles.sample(conn, FIT_SAMPLE, self._settings.seed)
         model = train_model(table_of(sample, [n for n, _ in self._settings.extras]), self._settings)
         data = {"records": people, "sample": len(sample), "weights": model.to_json()}
         row_id = conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, func, select
 
 from sync.identity.incremental import Candidate
@@ -84,10 +85,17 @@ def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(PROFILES)).scalar_one())
 
 
-def sample(conn: Connection, limit: int) -> list[Profile]:
-    """Up to ``limit`` stored profiles drawn at random, for fitting the model."""
-    query = select(PROFILES.c.profile).order_by(func.random()).limit(limit)
-    return [decode_profile(raw) for raw in conn.execute(query).scalars()]
+def sample(conn: Connection, limit: int, seed: int = 0) -> list[Profile]:
+    """Up to ``limit`` stored profiles, for fitting the model, in record id order and drawn by a
+    seeded generator: the same store always gives the same sample, so the same data always
+    gives the same model and the same decisions."""
+    query = select(PROFILES.c.source_record_id).order_by(PROFILES.c.source_record_id)
+    ids = list(conn.execute(query).scalars())
+    if len(ids) > limit:
+        picked = np.sort(np.random.default_rng(seed).choice(len(ids), size=limit, replace=False))
+        ids = [ids[i] for i in picked.tolist()]
+    found = load(conn, ids)
+    return [found[rid] for rid in ids if rid in found]
 
 
 class StoreIndex:
