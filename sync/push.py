@@ -306,9 +306,10 @@ def _remember(
     outbox.save_states(conn, stream.system, stream.name, new_states, now)
     stored_records.save(conn, records, times, hashes, now)
     customers.save_links(conn, links, now)
-    if links:
-        # A record we created may carry what the golden record derives (the CRM id): merge
-        # those customers again, so the other targets get it in this cycle, not never.
+    if links and stream.system == rt.leader():
+        # A record we created in the CRM gives the golden record what it derives from it (the
+        # CRM id): merge those customers again, so the other targets get it in this cycle. A
+        # record created elsewhere holds only what we wrote there from the golden record.
         golden.refresh(conn, rt, {link.customer_id for link in links}, (), now)
     # Match keys change only for new records or when a field they are built from was written.
     same_keys = {w.target.id for w, _ in ok if w.target and not _KEYED & set(w.fields)}
