@@ -91,16 +91,20 @@ def disowned(**fields: str) -> dict[str, str]:
     return {**hashes, **{DISOWNED + name: h for name, h in hashes.items()}}
 
 
+def plan_against(
+    golden_fields: dict[str, Any], target_fields: dict[str, Any], pushed: dict[str, str]
+) -> PlannedWrite | None:
+    """The write planned for a golden record to a target holding ``target_fields``."""
+    return plan_write(
+        golden(golden_fields), target(target_fields), MAP, CreatePolicy.NEVER, "email", pushed
+    )
+
+
 def test_a_disowned_field_is_written_even_where_the_store_shows_the_right_value() -> None:
     pushed = disowned(phone="+4930111")
 
-    actual = plan_write(
-        golden({"email": "a@x.org", "phone": "+4989222"}),
-        target({"email": "a@x.org", "phone": "+4989222"}),
-        MAP,
-        CreatePolicy.NEVER,
-        "email",
-        pushed,
+    actual = plan_against(
+        {"email": "a@x.org", "phone": "+4989222"}, {"email": "a@x.org", "phone": "+4989222"}, pushed
     )
 
     assert actual is not None
@@ -110,14 +114,7 @@ def test_a_disowned_field_is_written_even_where_the_store_shows_the_right_value(
 def test_a_disowned_field_without_golden_value_is_cleared_read_back_or_not() -> None:
     pushed = disowned(crm_id="7", lead_score="12")
 
-    actual = plan_write(
-        golden({"email": "a@x.org"}),
-        target({"email": "a@x.org"}),
-        MAP,
-        CreatePolicy.NEVER,
-        "email",
-        pushed,
-    )
+    actual = plan_against({"email": "a@x.org"}, {"email": "a@x.org"}, pushed)
 
     assert actual is not None
     assert actual.fields == {"crm_id": None, "lead_score": None}
@@ -127,14 +124,7 @@ def test_a_disowned_field_without_golden_value_is_cleared_read_back_or_not() -> 
 def test_a_repaired_field_is_settled_and_not_written_again() -> None:
     pushed = {**disowned(crm_id="7"), "crm_id": value_hash(None)}
 
-    actual = plan_write(
-        golden({"email": "a@x.org"}),
-        target({"email": "a@x.org"}),
-        MAP,
-        CreatePolicy.NEVER,
-        "email",
-        pushed,
-    )
+    actual = plan_against({"email": "a@x.org"}, {"email": "a@x.org"}, pushed)
 
     assert actual is None
 
@@ -142,13 +132,8 @@ def test_a_repaired_field_is_settled_and_not_written_again() -> None:
 def test_a_disowned_value_that_is_golden_again_needs_no_write() -> None:
     pushed = disowned(phone="+4930111")
 
-    actual = plan_write(
-        golden({"email": "a@x.org", "phone": "+4930111"}),
-        target({"email": "a@x.org", "phone": "+4930111"}),
-        MAP,
-        CreatePolicy.NEVER,
-        "email",
-        pushed,
+    actual = plan_against(
+        {"email": "a@x.org", "phone": "+4930111"}, {"email": "a@x.org", "phone": "+4930111"}, pushed
     )
 
     assert actual is None
@@ -157,13 +142,6 @@ def test_a_disowned_value_that_is_golden_again_needs_no_write() -> None:
 def test_the_natural_key_is_never_cleared() -> None:
     pushed = disowned(email="b@x.org")
 
-    actual = plan_write(
-        golden({"email": "a@x.org"}),
-        target({"email": "b@x.org"}),
-        MAP,
-        CreatePolicy.NEVER,
-        "email",
-        pushed,
-    )
+    actual = plan_against({"email": "a@x.org"}, {"email": "b@x.org"}, pushed)
 
     assert actual is None
