@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from common import machine, peak_rss_mib
-from incremental import FIELDS, _persons, changed_rows
+from incremental import FIELDS, _persons, changed_rows, timed_resolve
 
 from sync.identity.batch import resolve_table
 from sync.identity.blocking import blocking_keys
 from sync.identity.filemapping import job_from_options
 from sync.identity.fileread import read_profiles
-from sync.identity.incremental import resolve_changes
+from sync.identity.incremental import Resolution, resolve_changes
 from sync.identity.profile import SourceRef, build_profile
 from sync.identity.settings import MatchSettings
 from sync.identity.table import table_of
@@ -137,24 +136,18 @@ def main() -> None:
         for k, r in enumerate(rows)
     ]
     engine = open_store(f"sqlite:///{options.store}")
-    timings, resolutions = [], []
-    for _ in range(3):
+
+    def resolve() -> list[Resolution]:
         with engine.connect() as conn:
-            begin = time.perf_counter()
-            resolutions = resolve_changes(changed, StoreIndex(conn), model, settings)
-            timings.append(time.perf_counter() - begin)
-    right = sum(
-        r.customer_id == f"p{row['person_id']}" for r, row in zip(resolutions, rows, strict=True)
-    )
+            return resolve_changes(changed, StoreIndex(conn), model, settings)
+
     print(
         json.dumps(
             {
                 "machine": machine(),
                 "stored_records": len(profiles),
                 "changed_records": len(changed),
-                "resolve_s_median": round(statistics.median(timings), 3),
-                "resolve_s_all": [round(t, 3) for t in timings],
-                "joined_right_customer": right,
+                **timed_resolve(resolve, rows),
                 "store_load_s": round(load_s, 1),
                 "store_mib": round(options.store.stat().st_size / 2**20),
                 "peak_rss_mib": round(peak_rss_mib(), 1),
