@@ -69,6 +69,11 @@ def match_settings(config: CrmsyncConfig) -> MatchSettings:
     )
 
 
+MATCHED_FIELDS = frozenset({*CANONICAL_FIELDS, "crm_id", "domain"})
+"""Canonical fields a record's match profile and keys are built from (``domain`` keys
+organisations): writing one of them means the record must be indexed again."""
+
+
 def profile_of(
     record: CanonicalRecord, role: str, leader: str | None, settings: MatchSettings
 ) -> Profile:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from connectors.base import FailureKind, WriteOutcome, WriteResult
 from sync import golden
 from sync.identity.normalize.email import normalize_email
+from sync.matching import MATCHED_FIELDS
 from sync.plan import PlannedWrite, plan_write
 from sync.progress import Progress, Silent
 from sync.records import CanonicalRecord, record_id, stamp
@@ -32,8 +33,6 @@ from sync.store.records import StoredRecord
 from sync.timing import Stopwatch
 
 log = structlog.get_logger("sync.push")
-_KEYED = frozenset({"email", "phone", "mobile_phone", "last_name", "first_name", "domain"})
-"""Canonical fields the identity keys are built from."""
 CHUNK = 2000
 
 
@@ -312,7 +311,7 @@ def _remember(
         # record created elsewhere holds only what we wrote there from the golden record.
         golden.refresh(conn, rt, {link.customer_id for link in links}, (), now)
     # Match keys change only for new records or when a field they are built from was written.
-    same_keys = {w.target.id for w, _ in ok if w.target and not _KEYED & set(w.fields)}
+    same_keys = {w.target.id for w, _ in ok if w.target and not MATCHED_FIELDS & set(w.fields)}
     index_records(conn, rt, [r for r in records if r.id not in same_keys])
 
 

@@ -13,6 +13,7 @@ from sync import views
 from sync.cycle import run_cycle
 from sync.demo.world import World
 from sync.runtime import Runtime
+from sync.store import profiles
 
 
 def crm_by_email(rt: Runtime) -> dict[str, Any]:
@@ -149,3 +150,20 @@ def test_a_household_sharing_a_mailbox_is_not_merged_nor_overwritten(
     assert [q["system"] for q in refused] == ["crm"]
     assert lina is not None
     assert refused[0]["customer_id"] == lina, "the held-back create names Lina's customer"
+
+
+def test_a_pushed_value_that_matching_uses_reaches_the_targets_match_profile(
+    world: World, seeded: dict[str, list[str]], runtime: Runtime, clock: ManualClock
+) -> None:
+    assert run_cycle(runtime).ok
+    world.sandboxes["crm"].edit(seeded["crm"][0], {"company": "Müller Bau GmbH"})
+    clock.advance(120)  # past HubSpot's search lag
+
+    assert run_cycle(runtime).ok
+
+    member = hashlib.md5((BOTH[0].email or "").encode()).hexdigest()  # Mailchimp's member id
+    with runtime.store.transaction() as conn:
+        (profile,) = profiles.load(conn, [f"newsletter:members:{member}"]).values()
+    assert world.sandboxes["newsletter"].member(BOTH[0].email or "").merge_fields["COMPANY"]
+    assert profile.company is not None
+    assert "bau" in profile.company
