@@ -99,7 +99,7 @@ class MailchimpConnector:
             STREAM: StreamInfo(
                 name=STREAM,
                 entity=Entity.PERSON,
-                capabilities=frozenset(Capability),
+                capabilities=frozenset(Capability) - {Capability.MERGE},  # no merge API
                 write_batch_limit=BATCH_LIMIT,
                 key_field="email_address",
             )
