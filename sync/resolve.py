@@ -73,8 +73,7 @@ def resolve(
     rest = [r for r in todo if not _by_pointer(r, rt, page)]
     people = {r.id: _profile(r, rt) for r in records if r.entity == "person" and not r.is_deleted}
     _place_people(conn, rt, [r for r in rest if r.id in people], people, page, now)
-    for record in (r for r in rest if r.id not in people):
-        _place_other(conn, record, page)
+    _place_others(conn, [r for r in rest if r.id not in people], page)
     profiles.save(conn, people)
     stored_records.replace_keys(conn, _keys(records, people, rt))
     customers.create_customers(conn, page.new, now)
@@ -106,10 +105,9 @@ def _keys(
     for record in records:
         if record.id in people:
             keys[record.id] = list(blocking_keys(people[record.id], rt.match_settings))
-        elif record.entity == "organisation" and record.fields.get("domain"):
-            keys[record.id] = [f"od:{fold(str(record.fields['domain']))}"]
         else:
-            keys[record.id] = []
+            key = _domain_key(record)
+            keys[record.id] = [key] if key else []
     return keys
 
 
@@ -276,14 +274,28 @@ def _ref_key(source_record_id: str) -> str:
 # --- organisations and the rest -----------------------------------------------------------
 
 
-def _place_other(conn: Connection, record: CanonicalRecord, page: _Page) -> None:
-    """Organisations match by web domain; anything else becomes a customer of its own."""
+def _place_others(conn: Connection, records: Sequence[CanonicalRecord], page: _Page) -> None:
+    """Organisations match by web domain (a stored customer holding it, else one placed
+    earlier in this page); anything else becomes a customer of its own."""
+    key_of = {r.id: _domain_key(r) for r in records}
+    holders = stored_records.records_with_keys(conn, {k for k in key_of.values() if k})
+    owners = customers.links_of_records(conn, sorted({i for ids in holders.values() for i in ids}))
+    in_page: dict[str, str] = {}
+    for record in records:
+        key = key_of[record.id]
+        found = sorted({owners[i] for i in holders.get(key or "", set()) if i in owners})
+        target = found[0] if len(found) == 1 else None if found else in_page.get(key or "")
+        if key and target:
+            page.link(record, target, "domain")
+            continue
+        customer = page.new_customer(record)
+        page.link(record, customer, "new")
+        if key and not found:
+            in_page[key] = customer
+
+
+def _domain_key(record: CanonicalRecord) -> str | None:
     domain = record.fields.get("domain")
     if record.entity == "organisation" and domain and not record.is_deleted:
-        key = f"od:{fold(str(domain))}"
-        holders = stored_records.records_with_keys(conn, [key]).get(key, set())
-        found = sorted(set(customers.links_of_records(conn, sorted(holders)).values()))
-        if len(found) == 1:
-            page.link(record, found[0], "domain")
-            return
-    page.link(record, page.new_customer(record), "new")
+        return f"od:{fold(str(domain))}"
+    return None

@@ -11,13 +11,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from connectors.toolkit.clock import ManualClock
 from sync import golden
-from sync.config import load_config
-from sync.demo.world import DEMO_TEMPLATE
-from sync.matching import ModelKeeper, match_settings
 from sync.records import CanonicalRecord, ConsentStatement, record_id
 from sync.relink import RepairError
 from sync.resolve import index_records
@@ -25,20 +22,8 @@ from sync.runtime import Runtime
 from sync.split import split_customer
 from sync.store import customers, review
 from sync.store import records as stored_records
-from sync.store.sql import Store
 
-DEMO = DEMO_TEMPLATE
 STREAMS = {"crm": "contacts", "newsletter": "members"}
-
-
-@pytest.fixture
-def rt(engine: Engine, clock: ManualClock) -> Runtime:
-    """A runtime over the store without connectors: enough to merge, index and split."""
-    config = load_config(DEMO, check_secrets=False).config
-    rules = match_settings(config)
-    return Runtime(
-        config, Store(engine), {}, [], clock, match_settings=rules, models=ModelKeeper(rules)
-    )
 
 
 def record(system: str, fields: dict[str, Any], granted: bool | None = None) -> CanonicalRecord:
