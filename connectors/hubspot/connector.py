@@ -80,7 +80,7 @@ class HubSpotConnector:
         self, stream: str, cursor: Cursor | None, *, since: datetime | None = None
     ) -> Iterator[Page]:
         """Full read from None, incremental from a cursor or ``since`` (which wins)."""
-        reader = ObjectReader(self._client, self._read_plan(stream), self._now_ms)
+        reader = ObjectReader(self._client, self._read_plan(stream))
         if since is not None:
             return reader.since(to_epoch_ms(since))
         position = cur.decode(cursor) if cursor is not None else None
@@ -91,7 +91,7 @@ class HubSpotConnector:
     def fetch(self, stream: str, external_ids: Sequence[str]) -> list[Record]:
         """Records by id; a merged-away id yields the surviving record under its new id."""
         plan = self._read_plan(stream)
-        reader = ObjectReader(self._client, plan, self._now_ms)
+        reader = ObjectReader(self._client, plan)
         found: dict[str, Record] = {}
         for start in range(0, len(external_ids), 100):
             chunk = external_ids[start : start + 100]
@@ -156,11 +156,7 @@ class HubSpotConnector:
             page_size=self._options.page_size,
             search_page_size=self._options.search_page_size,
             overlap_ms=int(self._options.search_overlap_s * 1000),
-            skew_ms=int(self._options.clock_skew_s * 1000),
         )
-
-    def _now_ms(self) -> int:
-        return to_epoch_ms(self._deps.clock.now())
 
     def _schema(self, stream: str) -> Schema:
         with self._lock:

@@ -35,8 +35,6 @@ class HubSpotOptions(BaseModel):
     search_overlap_s: float = Field(60.0, ge=0)
     """How far an incremental read reaches back, to catch writes the search index had not
     caught up with yet (HubSpot: up to ~60 s for updates)."""
-    clock_skew_s: float = Field(5.0, ge=0)
-    """How far this host's clock may run ahead of HubSpot's; widens the re-read window."""
     app_id: str | None = None
     """Our app's id; webhook events whose ``sourceId`` names it are our own writes."""
     legal_basis: LegalBasis | None = None

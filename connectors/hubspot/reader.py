@@ -2,16 +2,18 @@
 
 Every page carries the cursor after it. The search index lags behind writes (up to
 ``search_overlap_s``), so an incremental read resumes at the newest modification it saw only
-where that is older than the read's start minus the overlap (and the allowed clock skew):
-everything older was in the index when the read began. Fresher changes are read again from
-that point, so a change the index had not caught up with is never lost, and a quiet stream
-is not read again and again. The engine is idempotent, so the repeats are harmless.
+where that is older than the read's start minus the overlap: everything older was in the
+index when the read began. The read's start is HubSpot's own time, the ``Date`` of its first
+search answer, never this host's clock (vendor-apis.md, trap 12). Fresher changes are read
+again from that point, so a change the index had not caught up with is never lost, and a
+quiet stream is not read again and again. The engine is idempotent, so repeats are harmless.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -35,15 +37,14 @@ class ReadPlan:
     page_size: int
     search_page_size: int
     overlap_ms: int
-    skew_ms: int = 0
-    """How far our clock may run ahead of HubSpot's."""
 
 
 class ObjectReader:
-    def __init__(self, client: VendorClient, plan: ReadPlan, now_ms: Callable[[], int]) -> None:
+    def __init__(self, client: VendorClient, plan: ReadPlan) -> None:
         self._client = client
         self._plan = plan
-        self._now_ms = now_ms
+        self._server_ms: int | None = None
+        """HubSpot's time (its ``Date`` header) at the last search answer."""
 
     # --- full scans -------------------------------------------------------------------------
 
@@ -88,12 +89,14 @@ class ObjectReader:
     def since(self, since_ms: int) -> Iterator[Page]:
         """Everything modified at or after ``since_ms``, oldest first, walked by keyset."""
         plan, lower, seen = self._plan, since_ms, set[str]()
-        settled_ms = self._now_ms() - plan.overlap_ms - plan.skew_ms
+        settled_ms: int | None = None
         while True:
             body = cur.since_body(
                 plan.modified_property, lower, plan.properties, plan.search_page_size
             )
             items = self._search(body).results
+            if settled_ms is None and self._server_ms is not None:
+                settled_ms = self._server_ms - plan.overlap_ms
             keyed = [(modified_ms(i, plan.modified_property), i) for i in items]
             newest = max((ms for ms, _ in keyed if ms is not None), default=lower)
             is_full = len(items) >= plan.search_page_size
@@ -110,7 +113,9 @@ class ObjectReader:
             seen = at_newest | seen if newest == lower else at_newest
             lower = newest
 
-    def _ties(self, at_ms: int, since_ms: int, settled_ms: int, seen: set[str]) -> Iterator[Page]:
+    def _ties(
+        self, at_ms: int, since_ms: int, settled_ms: int | None, seen: set[str]
+    ) -> Iterator[Page]:
         plan, after_id = self._plan, 0
         while True:
             body = cur.ties_body(
@@ -124,15 +129,19 @@ class ObjectReader:
                 return
             after_id = int(items[-1]["id"])
 
-    def _resume_at(self, newest_ms: int, since_ms: int, settled_ms: int) -> cur.Incremental:
+    def _resume_at(self, newest_ms: int, since_ms: int, settled_ms: int | None) -> cur.Incremental:
         """At the newest change seen (inclusive) if the index had settled there when the read
-        began; otherwise at the point it had settled up to."""
-        return cur.Incremental(max(since_ms, min(newest_ms, settled_ms)))
+        began; otherwise at the point it had settled up to (without HubSpot's time, the
+        overlap before the newest change)."""
+        bound = newest_ms - self._plan.overlap_ms if settled_ms is None else settled_ms
+        return cur.Incremental(max(since_ms, min(newest_ms, bound)))
 
     def _search(self, body: dict[str, Any]) -> ObjectPage:
         path = f"/crm/v3/objects/{self._plan.object_type}/search"
         response = self._client.request("POST", path, endpoint=SEARCH, json=body)
-        return ObjectPage.model_validate(_ok(response))
+        page = ObjectPage.model_validate(_ok(response))
+        self._server_ms = _date_ms(response)
+        return page
 
     # --- shared -----------------------------------------------------------------------------
 
@@ -150,6 +159,14 @@ class ObjectReader:
     def _page(self, items: Sequence[dict[str, Any]], position: cur.Position) -> Page:
         records, rejected = self.records(items)
         return Page(tuple(records), tuple(rejected), cur.encode(position))
+
+
+def _date_ms(response: httpx.Response) -> int | None:
+    """The server's time from the ``Date`` header (whole seconds), if it sent a valid one."""
+    try:
+        return int(parsedate_to_datetime(response.headers["date"]).timestamp() * 1000)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _ok(response: httpx.Response) -> Any:

@@ -13,11 +13,12 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import format_datetime
 from typing import Any, Literal, Protocol
 
 import uvicorn
 
-from connectors.base import ConnectorSettings
+from connectors.base import Clock, ConnectorSettings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -79,6 +80,29 @@ class Fault:
         if self.method and self.method != method:
             return False
         return not self.path_prefix or path.startswith(self.path_prefix)
+
+
+class DateHeader:
+    """Stamps every response with an HTTP ``Date`` from the sandbox's own clock, as a vendor's
+    server does from its clock (connectors take watermarks from it, not from their host)."""
+
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def stamped(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                date = format_datetime(self.clock.now(), usegmt=True).encode()
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", date)]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
 
 
 class FaultInjector:
@@ -181,8 +205,14 @@ class SandboxServer:
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.bind((host, port))
         self._sock.listen(256)
+        # No server Date: each sandbox stamps its own from its (possibly simulated) clock.
         config = uvicorn.Config(
-            app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+            app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            date_header=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, args=([self._sock],), daemon=True)

@@ -22,7 +22,7 @@ from connectors.hubspot.sandbox.portal import Portal, PortalConfig
 from connectors.hubspot.sandbox.preferences import Preferences
 from connectors.hubspot.sandbox.seed import company_properties, contact_properties
 from connectors.hubspot.sandbox.writes import Writer
-from connectors.toolkit.sandbox import Fault, FaultInjector, SeedPerson
+from connectors.toolkit.sandbox import DateHeader, Fault, FaultInjector, SeedPerson
 from connectors.toolkit.timestamps import to_epoch_ms
 
 __all__ = ["HubSpotSandbox", "create_sandbox"]
@@ -61,7 +61,7 @@ class HubSpotSandbox:
             self.portal, Writer(self.portal), self.preferences, RateLimits(rates, clock), token
         )
         self._faults = FaultInjector(build_app(services))
-        self.app = self._faults
+        self.app = DateHeader(self._faults, clock)
 
     def settings(self, name: str, base_url: str) -> ConnectorSettings:
         return ConnectorSettings(

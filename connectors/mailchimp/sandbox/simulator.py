@@ -17,6 +17,7 @@ from connectors.mailchimp.sandbox.state import Audience, MemberInput
 from connectors.mailchimp.sandbox.webhooks import Source, WebhookDelivery
 from connectors.toolkit.sandbox import (
     ASGIApp,
+    DateHeader,
     Fault,
     FaultInjector,
     Receive,
@@ -63,7 +64,7 @@ class MailchimpSandbox:
         if wrap_app is not None:
             inner = wrap_app(inner)
         self._faults = FaultInjector(_with_results(inner, build_results_app(self.batches)))
-        self.app: ASGIApp = self._faults
+        self.app: ASGIApp = DateHeader(self._faults, clock)
 
     # --- the Sandbox protocol -----------------------------------------------------------------
 

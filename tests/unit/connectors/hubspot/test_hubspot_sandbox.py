@@ -46,6 +46,18 @@ def test_ids_are_numeric_strings_and_lists_page_with_after(
     assert "paging" not in second
 
 
+def test_every_answer_carries_one_date_from_hubspots_clock(
+    api: httpx.Client, server: Any, clock: ManualClock
+) -> None:
+    clock.advance(3600)
+
+    answered = api.post(CONTACTS + "/search", json=_since(0))
+    refused = httpx.get(server.base_url + CONTACTS, headers={"Authorization": "Bearer wrong"})
+
+    for response in (answered, refused):
+        assert response.headers.get_list("date") == ["Thu, 01 Jan 2026 01:00:00 GMT"]
+
+
 def test_a_bad_token_gets_401_with_hubspots_error_body(server: Any) -> None:
     response = httpx.get(server.base_url + CONTACTS, headers={"Authorization": "Bearer wrong"})
 
