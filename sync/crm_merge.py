@@ -15,7 +15,8 @@ import structlog
 
 from connectors.base import Capability
 from sync.config.model import CrmDuplicates
-from sync.relink import move_records
+from sync.records import record_id
+from sync.relink import RepairError, move_records, pushes_paused
 from sync.runtime import Runtime, Stream
 from sync.store import customers, review
 from sync.store import records as stored_records
@@ -27,7 +28,6 @@ log = structlog.get_logger("sync.crm_merge")
 @dataclass(frozen=True)
 class MergeCounts:
     merged: int = 0
-    skipped: int = 0
 
 
 def merge_crm_duplicates(rt: Runtime) -> MergeCounts:
@@ -40,17 +40,22 @@ def merge_crm_duplicates(rt: Runtime) -> MergeCounts:
         return MergeCounts()
     with rt.store.transaction() as conn:
         items = review.items(conn, "open", "crm_duplicate")
-    merged = skipped = 0
-    for item in items:
-        if _merge_one(rt, stream, item):
-            merged += 1
-        else:
-            skipped += 1
-    return MergeCounts(merged, skipped)
+    return MergeCounts(sum(_merge_paused(rt, stream, item) for item in items))
+
+
+def _merge_paused(rt: Runtime, stream: Stream, item: ReviewItem) -> bool:
+    """Merge one pair with pushes paused, as every repair is: a push planned before the
+    records move must not write after it. A running push puts the pair off to the next run."""
+    try:
+        with pushes_paused(rt):
+            return _merge_one(rt, stream, item)
+    except RepairError:
+        log.info("crm_merge.put_off", system=stream.system, review_item=item.id)
+        return False
 
 
 def _merge_one(rt: Runtime, stream: Stream, item: ReviewItem) -> bool:
-    prefix = f"{stream.system}:{stream.name}:"
+    prefix = record_id(stream.system, stream.name, "")
     with rt.store.transaction() as conn:
         absorbed_customer = customers.links_of_records(conn, [item.source_record_id]).get(
             item.source_record_id

@@ -9,7 +9,6 @@ elsewhere is skipped and reported; a dry run takes no leases, as it writes nothi
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ import structlog
 
 from connectors.base import ConnectorError
 from sync import lease
-from sync.config.model import CrmDuplicates
 from sync.crm_merge import merge_crm_duplicates
 from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.progress import Progress
@@ -82,15 +80,14 @@ def run_cycle(
     with rt.store.transaction() as conn:
         run_id = journal.start_run(conn, kind, rt.clock.now())
     report = CycleReport(run_id)
-    holder = f"{lease.process_holder('cycle')}/{uuid.uuid4().hex[:8]}"
+    holder = lease.one_run(lease.process_holder("cycle"))
     leader = rt.leader_stream("person")
-    if leader is not None and not dry_run and _merges_crm_duplicates(rt):
-        with _claimed(rt, report, holder, pull_lease(leader), f"crm merge {_key(leader)}") as ok:
-            if ok:
-                with _guard(report, leader, "crm merge"):
-                    report.crm_merges = merge_crm_duplicates(rt).merged
     for stream in _pull_order(rt, selection):
         with _claimed(rt, report, holder, pull_lease(stream), f"pull {_key(stream)}") as ok:
+            if ok and stream == leader and not dry_run:
+                # As the leader's daemon job does: merged records then arrive with this pull.
+                with _guard(report, stream, "crm merge"):
+                    report.crm_merges = merge_crm_duplicates(rt).merged
             if ok:
                 with _guard(report, stream, "pull"):
                     report.pulled[_key(stream)] = pull_stream(
@@ -108,10 +105,6 @@ def run_cycle(
         journal.finish_run(conn, run_id, status, report.counts(), rt.clock.now(), _error(report))
     log.info("cycle.finished", run_id=run_id, status=status, dry_run=dry_run)
     return report
-
-
-def _merges_crm_duplicates(rt: Runtime) -> bool:
-    return rt.config.identity.crm_duplicates is CrmDuplicates.MERGE
 
 
 def _key(stream: Stream) -> str:

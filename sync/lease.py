@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
@@ -77,6 +78,11 @@ def take_over(
     )
     with _connection(target) as conn:
         return bool(conn.execute(claim).rowcount)
+
+
+def one_run(holder: str) -> str:
+    """``holder`` made unique to one run, so two threads of one process never share a lease."""
+    return f"{holder}/{uuid.uuid4().hex[:8]}"
 
 
 def process_holder(role: str) -> str:

@@ -7,7 +7,6 @@ is handled the same way whichever command moved it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -16,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from sync import golden, lease
-from sync.lease import push_lease
+from sync.lease import DEFAULT_LEASE_TTL_S, push_lease
 from sync.records import record_id
 from sync.runtime import Runtime
 from sync.store import customers, outbox, review
@@ -32,11 +31,11 @@ class RepairError(ValueError):
 
 
 @contextmanager
-def pushes_paused(rt: Runtime, ttl_s: float = 120.0) -> Iterator[None]:
+def pushes_paused(rt: Runtime, ttl_s: float = DEFAULT_LEASE_TTL_S) -> Iterator[None]:
     """Hold every target's push lease for the block: a push plans and writes in separate
     transactions, so one planned before a repair must not write after it. Raises
     :class:`RepairError` when a push is running (try again when it has finished)."""
-    holder = f"{lease.process_holder('repair')}/{uuid.uuid4().hex[:8]}"
+    holder = lease.one_run(lease.process_holder("repair"))
     with ExitStack() as stack:
         for stream in (s for s in rt.streams if s.can_write):
             name = push_lease(stream)

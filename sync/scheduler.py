@@ -9,7 +9,6 @@ deployment. A job that fails is not retried here; its next tick is the retry.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from sync.config.model import CrmsyncConfig, Schedule
 from sync.job import JobOutcome, JobResult, describe_error, run_stream_job
-from sync.lease import DEFAULT_LEASE_TTL_S
+from sync.lease import DEFAULT_LEASE_TTL_S, one_run
 from sync.runtime import Runtime
 
 log = structlog.get_logger("sync.scheduler")
@@ -177,7 +176,7 @@ class StreamScheduler:
                 self._running.discard(key)
 
     def _execute(self, system: str, stream: str) -> JobResult:
-        holder = f"{self.holder}/{uuid.uuid4().hex[:8]}"
+        holder = one_run(self.holder)
         try:
             target = self.rt.stream(system, stream)
             return run_stream_job(self.rt, target, holder, lease_ttl_s=self.lease_ttl_s)
