@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import Connection, delete, select, update
@@ -28,8 +29,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import Clock
-from sync.runtime import Stream
 from sync.store.sql import Store
+
+if TYPE_CHECKING:  # only the type: the runtime module pulls in config, registry and matching
+    from sync.runtime import Stream
 from sync.store.tables import LeaseRow
 
 LEASES = LeaseRow.__table__  # type: ignore[attr-defined]

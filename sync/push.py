@@ -26,9 +26,10 @@ from sync.records import CanonicalRecord, record_id, stamp
 from sync.resolve import index_records
 from sync.restore import replaced_before
 from sync.runtime import Runtime, Stream
+from sync.stage import digest
 from sync.store import customers, journal, outbox
 from sync.store import records as stored_records
-from sync.store.codec import content_hash, value_hash
+from sync.store.codec import value_hash
 from sync.store.records import StoredRecord
 from sync.timing import Stopwatch
 
@@ -297,9 +298,7 @@ def _remember(
         record = _as_target_now(stream, write, target_id, result, now)
         records.append(record)
         times[record.id] = _times(write, now)
-        hashes[record.id] = content_hash(
-            record.fields, {k: v.status for k, v in record.consent.items()}, False
-        )
+        hashes[record.id] = digest(record)
         if write.target is None or write.target.external_id != target_id:
             links.append(customers.Link(record.id, write.customer_id, "pushed"))
     outbox.save_states(conn, stream.system, stream.name, new_states, now)

@@ -62,19 +62,19 @@ def stage(
     known = stored_records.hashes(conn, [r.id for r in canonical])
     fresh = []
     for record in canonical:
-        digest = _digest(record)
-        if known.get(record.id) == digest:
+        said = digest(record)
+        if known.get(record.id) == said:
             counts.unchanged += 1  # the common case: decided without loading the record
         else:
-            fresh.append((record, digest))
+            fresh.append((record, said))
     stored = stored_records.load(conn, [r.id for r, _ in fresh if r.id in known])
     pushed = outbox.states_by_target(
         conn, smap.system, smap.stream, [r.external_id for r, _ in fresh]
     )
     batch = _Batch()
-    for record, digest in fresh:
+    for record, said in fresh:
         old, state = stored.get(record.id), pushed.get(record.external_id)
-        _judge(record, digest, old, state, now, batch, counts)
+        _judge(record, said, old, state, now, batch, counts)
     stored_records.save(conn, batch.to_save, batch.field_times, batch.hashes, now)
     stored_records.append_consent_events(conn, batch.consent_events, now)
     journal.release_quarantined(
@@ -108,8 +108,9 @@ def _map_all(
     return list(latest.values())
 
 
-def _digest(record: CanonicalRecord) -> str:
-    """The hash of what the source said this time (consent as it stated it)."""
+def digest(record: CanonicalRecord) -> str:
+    """The hash of what the source said this time (consent as it stated it): what staging
+    compares a record read again against, and so what a pushed record is stored with."""
     statuses = {k: v.status for k, v in record.consent.items()}
     return content_hash(record.fields, statuses, record.is_deleted)
 
