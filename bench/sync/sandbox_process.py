@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 
 from connectors.toolkit.sandbox import Sandbox, SandboxServer, SeedPerson
 from sync.demo.population import NoiseProfile, build_population, with_crm_refs
-from sync.demo.world import sandbox_factory
+from sync.demo.world import HUBSPOT_WITHOUT_SEARCH_LAG, sandbox_factory
 
 RELAXED = {
     "hubspot": {"burst": 1_000_000, "daily": 100_000_000, "search": 100_000},
@@ -36,7 +36,7 @@ RELAXED = {
 }
 # The incremental cycle runs right after the edits, so HubSpot's search-index lag (an edit
 # shows up to a minute late) is off in every mode: with it, the cycle would not see them yet.
-NO_SEARCH_LAG = {"hubspot": {"index_lag_create_s": 0, "index_lag_update_s": 0}, "mailchimp": {}}
+NO_SEARCH_LAG = {"hubspot": HUBSPOT_WITHOUT_SEARCH_LAG, "mailchimp": {}}
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from sync.logs import configure_logging
+from sync.logs import LogLevel, configure_logging
 
 GROUPS: tuple[str, ...] = (
     "run",
@@ -38,8 +38,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    log_level: str = typer.Option(
-        "warning", envvar="CRMSYNC_LOG_LEVEL", help="Log level of the JSON logs on stderr."
+    log_level: LogLevel = typer.Option(
+        LogLevel.WARNING, envvar="CRMSYNC_LOG_LEVEL", help="Log level of the JSON logs on stderr."
     ),
 ) -> None:
     """Sync customer data between CRM, marketing automation, ERP and shop."""

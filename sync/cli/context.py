@@ -10,11 +10,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from connectors.base import ConfigurationError, ConnectorDeps
 from sync.config import ConfigError, LoadedConfig, load_config
 from sync.config.secrets import SecretNotFoundError, resolve_url
 from sync.registry import UnknownConnectorError
+from sync.relink import RepairError, pushes_paused
 from sync.runtime import Runtime, open_runtime
 from sync.store.db import open_store
 from sync.store.sql import Store
@@ -73,3 +75,20 @@ def runtime(
         yield rt
     finally:
         rt.close()
+
+
+@contextmanager
+def refusals_exit() -> Iterator[None]:
+    """An operator's repair that cannot be carried out is printed and exits 1; nothing changed."""
+    try:
+        yield
+    except RepairError as exc:
+        errors.print(str(exc), highlight=False)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def repair(path: Path) -> Iterator[tuple[Runtime, Connection]]:
+    """One repair of the store (accept, split): one transaction with every push paused."""
+    with runtime(path) as rt, refusals_exit(), pushes_paused(rt), rt.store.transaction() as conn:
+        yield rt, conn

@@ -13,9 +13,8 @@ from typer.core import TyperGroup
 from connectors.base import SystemClock
 from sync import views
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, errors, load, runtime, store
+from sync.cli.context import ConfigOption, console, errors, load, repair, store
 from sync.matching import ModelKeeper, match_settings
-from sync.relink import RepairError, pushes_paused
 from sync.split import Split, split_customer
 
 
@@ -77,13 +76,8 @@ def split(
 ) -> None:
     """Move records of a customer to a new customer and repair what the merge spread."""
     wanted = [r.strip() for r in records.split(",") if r.strip()]
-    with runtime(config) as rt:
-        try:
-            with pushes_paused(rt), rt.store.transaction() as conn:
-                done = split_customer(conn, rt, customer_id, wanted, rt.clock.now())
-        except RepairError as exc:
-            errors.print(str(exc), highlight=False)
-            raise typer.Exit(1) from None
+    with repair(config) as (rt, conn):
+        done = split_customer(conn, rt, customer_id, wanted, rt.clock.now())
     if as_json:
         render.as_json(console, _split_json(done))
         return

@@ -10,8 +10,7 @@ from rich.table import Table
 from connectors.base import SystemClock
 from sync import reviews
 from sync.cli import render
-from sync.cli.context import ConfigOption, console, errors, runtime, store
-from sync.relink import RepairError, pushes_paused
+from sync.cli.context import ConfigOption, console, refusals_exit, repair, store
 
 group = typer.Typer(no_args_is_help=True, help="Work the queue of uncertain matches.")
 
@@ -52,13 +51,8 @@ def accept(
     config: Path = ConfigOption,
 ) -> None:
     """Merge the item's record into the candidate customer."""
-    with runtime(config) as rt:
-        try:
-            with pushes_paused(rt), rt.store.transaction() as conn:
-                done = reviews.accept(conn, rt, item_id, rt.clock.now())
-        except RepairError as exc:
-            errors.print(str(exc), highlight=False)
-            raise typer.Exit(1) from None
+    with repair(config) as (rt, conn):
+        done = reviews.accept(conn, rt, item_id, rt.clock.now())
     console.print(f"Accepted: {done.source_record_id} now belongs to {done.customer_id}.")
 
 
@@ -68,13 +62,8 @@ def reject(
     config: Path = ConfigOption,
 ) -> None:
     """Keep the item's record apart from the candidate customer, now and in later cycles."""
-    with store(config) as opened:
-        try:
-            with opened.transaction() as conn:
-                done = reviews.reject(conn, item_id, SystemClock().now())
-        except RepairError as exc:
-            errors.print(str(exc), highlight=False)
-            raise typer.Exit(1) from None
+    with store(config) as opened, refusals_exit(), opened.transaction() as conn:
+        done = reviews.reject(conn, item_id, SystemClock().now())
     console.print(f"Rejected: {done.source_record_id} stays apart from the candidate customer.")
 
 

@@ -19,7 +19,7 @@ from sync import views
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.demo.population import NoiseProfile, Population, build_population, with_crm_refs
-from sync.demo.world import World, start_world
+from sync.demo.world import HUBSPOT_WITHOUT_SEARCH_LAG, World, start_world
 from sync.progress import Progress
 from sync.runtime import Runtime, open_runtime
 
@@ -53,7 +53,7 @@ def run_demo(
     world = start_world(
         directory,
         store_url=f"sqlite:///{directory / 'crmsync.sqlite'}",
-        sandbox_options={"crm": {"index_lag_create_s": 0, "index_lag_update_s": 0}},
+        sandbox_options={"crm": HUBSPOT_WITHOUT_SEARCH_LAG},
     )
     try:
         crm_ids, ma_ids = _seed(world, population)
