@@ -100,8 +100,7 @@ def _stored(link: LinkFacts, by_ref: Mapping[tuple[str, str], str]) -> LinkReaso
     if partner and partner_id is None:
         return None  # compared with a record that is no longer this customer's
     explanation = explanation_from_json(json.dumps(raw))
-    shown = partner_id if partner_id != link.record_id else None
-    return LinkReason(link, Source.STORED, shown, explanation)
+    return LinkReason(link, Source.STORED, partner_id, explanation)
 
 
 def _computed(

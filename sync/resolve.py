@@ -188,15 +188,16 @@ def _link_placed(
         target,
         rule.value if rule is not None else "score",
         score=decision.explanation.match_probability,
-        detail=_detail(decision),
+        detail=_detail(placement, decision),
     )
 
 
-def _detail(decision: PairDecision) -> dict[str, Any]:
+def _detail(placement: Placement, decision: PairDecision) -> dict[str, Any]:
+    """The stored reason of a link or review item: the record compared with (the pair's other
+    side) and the comparison."""
+    other = _other(placement, decision)
     return {
-        "with": [decision.right.system, decision.right.record_id]
-        if decision.left.key != decision.right.key
-        else None,
+        "with": [other.system, other.record_id],
         "explanation": json.loads(explanation_to_json(decision.explanation)),
     }
 
@@ -241,7 +242,7 @@ def _queue_reviews(
                 "candidate_customer_id": theirs,
                 "score": decision.explanation.match_probability,
                 "reason": reason,
-                "detail": _detail(decision),
+                "detail": _detail(placement, decision),
             }
         )
 
