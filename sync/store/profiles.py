@@ -15,12 +15,13 @@ from sqlalchemy import Connection, func, select
 
 from sync.identity.incremental import Candidate
 from sync.identity.profile import Profile, SourceRef
+from sync.store import customers
+from sync.store import records as stored_records
 from sync.store.sql import chunks, upsert
-from sync.store.tables import BlockingKeyRow, LinkRow, MatchProfileRow
+from sync.store.tables import BlockingKeyRow, MatchProfileRow
 
 PROFILES = MatchProfileRow.__table__  # type: ignore[attr-defined]
 KEYS = BlockingKeyRow.__table__  # type: ignore[attr-defined]
-LINKS = LinkRow.__table__  # type: ignore[attr-defined]
 
 
 def encode_profile(profile: Profile) -> dict[str, Any]:
@@ -107,6 +108,8 @@ class StoreIndex:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._profiles: dict[str, Profile] = {}
+        """Profiles decoded for this page so far: members found again are not loaded twice."""
 
     def candidates(self, keys: Collection[str], cap: int) -> Sequence[Candidate]:
         usable: list[str] = []
@@ -118,25 +121,19 @@ class StoreIndex:
                 .having(func.count() <= cap)
             )
             usable.extend(self._conn.execute(query).scalars())
-        holders: set[str] = set()
-        for part in chunks(usable):
-            query = select(KEYS.c.source_record_id).where(KEYS.c.key.in_(part))
-            holders.update(self._conn.execute(query).scalars())
-        return self._with_customers(holders)
+        holders = set().union(*stored_records.records_with_keys(self._conn, usable).values())
+        return self._as_candidates(customers.links_of_records(self._conn, sorted(holders)))
 
     def members(self, customer_ids: Collection[str]) -> Sequence[Candidate]:
-        records: set[str] = set()
-        for part in chunks(sorted(customer_ids)):
-            query = select(LINKS.c.source_record_id).where(LINKS.c.customer_id.in_(part))
-            records.update(self._conn.execute(query).scalars())
-        return self._with_customers(records)
+        found = customers.records_of_customers(self._conn, sorted(customer_ids))
+        links = {rid: cid for cid, rids in found.items() for rid in rids}
+        return self._as_candidates({rid: links[rid] for rid in sorted(links)})
 
-    def _with_customers(self, record_ids: Collection[str]) -> list[Candidate]:
-        links: dict[str, str] = {}
-        for part in chunks(sorted(record_ids)):
-            query = select(LINKS.c.source_record_id, LINKS.c.customer_id).where(
-                LINKS.c.source_record_id.in_(part)
-            )
-            links.update(dict(self._conn.execute(query).all()))
-        profiles = load(self._conn, links)
-        return [Candidate(profiles[rid], links[rid]) for rid in links if rid in profiles]
+    def _as_candidates(self, links: Mapping[str, str]) -> list[Candidate]:
+        missing = [rid for rid in links if rid not in self._profiles]
+        self._profiles.update(load(self._conn, missing))
+        return [
+            Candidate(self._profiles[rid], cid)
+            for rid, cid in links.items()
+            if rid in self._profiles
+        ]
