@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.hubspot.sandbox.errors import ApiError, validation
+from connectors.hubspot.sandbox.errors import ApiError, item_error, validation
 from connectors.hubspot.sandbox.portal import Portal
 from connectors.hubspot.sandbox.schema import EMAIL
 from connectors.hubspot.sandbox.store import iso_ms
@@ -182,15 +182,14 @@ class Preferences:
 
 def _invalid_email(raw: Any) -> dict[str, Any]:
     """One ``errors[]`` entry; ``context.subscriberIdString`` names the input it is about."""
-    message = "Invalid email address"
-    return {
-        "status": "error",
-        "category": "VALIDATION_ERROR",
-        "subCategory": "INVALID_EMAIL",
-        "message": message,
-        "context": {"subscriberIdString": [str(raw)]},
-        "errors": [{"message": message, "code": "INVALID_EMAIL"}],
-    }
+    entry = item_error(
+        "VALIDATION_ERROR",
+        "Invalid email address",
+        trace_id=None,
+        code="INVALID_EMAIL",
+        subscriberIdString=raw,
+    )
+    return entry | {"subCategory": "INVALID_EMAIL"}
 
 
 def _missing_scope() -> ApiError:
