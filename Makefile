@@ -10,6 +10,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 env: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@$(PY) -c "import ensurepip, venv" 2>/dev/null || { \
+		echo "python venv: installing Debian's python3-venv"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-*
