@@ -194,15 +194,7 @@ def test_an_invalid_email_fails_only_its_own_op(
 ) -> None:
     results, ids, calls = _withdraw_with_an_invalid_email(make_connector, sandbox)
 
-    failure = results[1].failure
-    assert [r.outcome for r in results] == [
-        WriteOutcome.UPDATED,
-        WriteOutcome.FAILED,
-        WriteOutcome.UPDATED,
-    ]
-    assert failure is not None
-    assert (failure.kind, failure.code) == (FailureKind.REJECTED, "INVALID_EMAIL")
-    assert _optouts(sandbox, [ids[0], ids[2]]) == ["true", "true"]
+    _assert_only_the_invalid_one_failed(results, sandbox, ids)
     assert calls == 1
 
 
@@ -305,15 +297,7 @@ def test_a_batch_refused_as_a_whole_is_sent_one_contact_at_a_time(
 ) -> None:
     results, ids, calls = _withdraw_with_an_invalid_email(make_connector, sandbox)
 
-    failure = results[1].failure
-    assert [r.outcome for r in results] == [
-        WriteOutcome.UPDATED,
-        WriteOutcome.FAILED,
-        WriteOutcome.UPDATED,
-    ]
-    assert failure is not None
-    assert (failure.kind, failure.code) == (FailureKind.REJECTED, "INVALID_EMAIL")
-    assert _optouts(sandbox, [ids[0], ids[2]]) == ["true", "true"]
+    _assert_only_the_invalid_one_failed(results, sandbox, ids)
     assert calls == 2
 
 
@@ -328,3 +312,17 @@ def _withdraw_with_an_invalid_email(
     calls = sandbox.write_calls()
     results = make_connector().write("contacts", _withdrawals(ids, emails))
     return results, ids, sandbox.write_calls() - calls
+
+
+def _assert_only_the_invalid_one_failed(
+    results: list[WriteResult], sandbox: HubSpotSandbox, ids: list[str]
+) -> None:
+    failure = results[1].failure
+    assert [r.outcome for r in results] == [
+        WriteOutcome.UPDATED,
+        WriteOutcome.FAILED,
+        WriteOutcome.UPDATED,
+    ]
+    assert failure is not None
+    assert (failure.kind, failure.code) == (FailureKind.REJECTED, "INVALID_EMAIL")
+    assert _optouts(sandbox, [ids[0], ids[2]]) == ["true", "true"]
