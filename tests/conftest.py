@@ -1,4 +1,5 @@
-"""Shared fixtures: store URLs on SQLite and on a real PostgreSQL, migrated engines, clocks."""
+"""Shared fixtures: store URLs on SQLite and on a real PostgreSQL, migrated engines, clocks,
+and a world of vendor sandboxes on loopback with a runtime pointing at it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ import pytest
 from pgserver import PostgresServer, start_server
 from sqlalchemy import Engine, create_engine, text
 
+from connectors.base import ConnectorDeps
 from connectors.toolkit.clock import ManualClock
+from sync.config import load_config
+from sync.demo.world import World, start_world
+from sync.runtime import Runtime, open_runtime
 from sync.store.db import create_store_engine, migrate
 
 TEMPLATE_DB = "crmsync_template"
@@ -66,3 +71,22 @@ def engine(store_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, store_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
+    started = start_world(tmp_path, store_url=store_url, clock=clock)
+    for name, value in started.env.items():
+        monkeypatch.setenv(name, value)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def runtime(world: World, clock: ManualClock) -> Iterator[Runtime]:
+    deps = {name: ConnectorDeps(clock=clock) for name in world.sandboxes}
+    rt = open_runtime(load_config(world.config_path), deps=deps, clock=clock)
+    yield rt
+    rt.close()

@@ -1,30 +1,14 @@
-"""End-to-end fixtures: both vendor sandboxes on loopback, a config pointing at them, a runtime."""
+"""End-to-end fixtures: the cast of people seeded into both sandboxes (the world and runtime
+fixtures are shared from ``tests/conftest.py``)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cast import BOTH, CRM_ONLY, MA_ONLY
 
-from connectors.base import ConnectorDeps
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.sandbox import SeedPerson
-from sync.config import load_config
-from sync.demo.world import World, start_world
-from sync.runtime import Runtime, open_runtime
-
-
-@pytest.fixture
-def world(
-    tmp_path: Path, store_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[World]:
-    started = start_world(tmp_path, store_url=store_url, clock=clock)
-    for name, value in started.env.items():
-        monkeypatch.setenv(name, value)
-    yield started
-    started.close()
+from sync.demo.world import World
 
 
 @pytest.fixture
@@ -39,11 +23,3 @@ def seeded(world: World, clock: ManualClock) -> dict[str, list[str]]:
     ma_ids = world.sandboxes["newsletter"].seed([*in_ma, *MA_ONLY])
     clock.advance(60)
     return {"crm": crm_ids, "newsletter": ma_ids}
-
-
-@pytest.fixture
-def runtime(world: World, clock: ManualClock) -> Iterator[Runtime]:
-    deps = {name: ConnectorDeps(clock=clock) for name in world.sandboxes}
-    rt = open_runtime(load_config(world.config_path), deps=deps, clock=clock)
-    yield rt
-    rt.close()
