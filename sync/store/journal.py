@@ -29,12 +29,35 @@ def save_cursor(conn: Connection, system: str, stream: str, cursor: str, now: da
     upsert(conn, CHECKPOINTS, [row], keys=["system", "stream"])
 
 
+def mark_pull(conn: Connection, system: str, stream: str, status: str, now: datetime) -> None:
+    """Record how the stream's pull stands: ``running``, ``ok`` or ``failed``.
+
+    Pushes read it to refuse acting on a system whose last pull did not complete.
+    """
+    row = {"system": system, "stream": stream, "pull_status": status, "pulled_at": now}
+    upsert(
+        conn,
+        CHECKPOINTS,
+        [{**row, "cursor": None, "updated_at": now}],
+        keys=["system", "stream"],
+        update=["pull_status", "pulled_at"],
+    )
+
+
+def pull_status(conn: Connection, system: str, stream: str) -> str | None:
+    query = select(CHECKPOINTS.c.pull_status).where(
+        CHECKPOINTS.c.system == system, CHECKPOINTS.c.stream == stream
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def all_cursors(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(select(CHECKPOINTS)).mappings()]
 
 
-def start_run(conn: Connection, kind: str, now: datetime) -> int:
-    row = {"kind": kind, "status": "running", "started_at": now, "counts": {}}
+def start_run(conn: Connection, kind: str, now: datetime, holder: str | None = None) -> int:
+    """Open a run row; ``holder`` names the process running it."""
+    row = {"kind": kind, "status": "running", "started_at": now, "counts": {}, "holder": holder}
     key = conn.execute(RUNS.insert().values(**row)).inserted_primary_key
     assert key is not None
     return int(key[0])

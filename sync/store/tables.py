@@ -201,6 +201,9 @@ class CheckpointRow(SQLModel, table=True):
     stream: str = Field(primary_key=True)
     cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = _time()
+    pull_status: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """How the stream's last pull ended: running, ok or failed (None: never recorded)."""
+    pulled_at: datetime | None = _time(nullable=True)
 
 
 class SyncRunRow(SQLModel, table=True):
@@ -213,6 +216,8 @@ class SyncRunRow(SQLModel, table=True):
     finished_at: datetime | None = _time(nullable=True)
     counts: dict[str, Any] = _json()
     error: str | None = None
+    holder: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The process running it (a lease holder name), to tell a run killed on the way."""
 
 
 class ConflictRow(SQLModel, table=True):
