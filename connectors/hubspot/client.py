@@ -8,6 +8,8 @@ HubSpot documents no ``Retry-After`` on 429, so a throttled call waits out the i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 
 from connectors.base import ConfigurationError, ConnectorSettings
@@ -50,13 +52,14 @@ def parse_limit_headers(headers: httpx.Headers) -> LimitObservation | None:
         return None
 
 
-def retry_hint(response: httpx.Response) -> float | None:
-    """``Retry-After`` when sent; after a 429 otherwise the length of the window that was hit.
+def retry_hint(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """``Retry-After`` when sent (seconds or an HTTP-date, see :func:`retry_after_s`); after a
+    429 otherwise the length of the window that was hit.
 
     A spent daily budget asks for an hour, which outlasts the retry budget: the call gives
     up with :class:`RateLimitedError` and the scheduler comes back later.
     """
-    hinted = retry_after_s(response)
+    hinted = retry_after_s(response, now)
     if hinted is not None or response.status_code != 429:
         return hinted
     if _policy(response) == "DAILY":

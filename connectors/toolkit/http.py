@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -29,7 +30,9 @@ from connectors.toolkit.retry import RetryableFault, call_with_retries
 
 log = structlog.get_logger("connectors.http")
 
-RetryHint = Callable[[httpx.Response], float | None]
+RetryHint = Callable[[httpx.Response, datetime], float | None]
+"""The wait a refused answer asks for, in seconds; ``datetime`` is our clock's now, for an
+HTTP-date hint from a vendor that sends no ``Date``."""
 
 
 @dataclass(frozen=True)
@@ -126,5 +129,5 @@ class VendorClient:
             message = f"{self._system} refused the credentials (HTTP {status})"
             raise AuthError(message, status=status)
         log.info("http.retry", system=self._system, endpoint=endpoint, status=status)
-        hint = self._spec.retry_hint(response)
+        hint = self._spec.retry_hint(response, self._clock.now())
         raise RetryableFault(f"{self._system} answered HTTP {status}", status=status, hint_s=hint)
