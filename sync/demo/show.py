@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from connectors.toolkit.sandbox import SeedPerson
 from sync import views
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
+from sync.demo.directory import STORE, prepare
 from sync.demo.population import NoiseProfile, Population, build_population, with_crm_refs
 from sync.demo.world import HUBSPOT_WITHOUT_SEARCH_LAG, World, start_world
 from sync.progress import Progress
@@ -43,8 +43,12 @@ class DemoRun:
 def run_demo(
     directory: Path, size: DemoSize, console: Console, progress: Progress | None = None
 ) -> DemoRun:
-    """Seed, sync, edit both sides, sync again; everything stays under ``directory``."""
-    shutil.rmtree(directory, ignore_errors=True)
+    """Seed, sync, edit both sides, sync again; everything stays under ``directory``.
+
+    Raises :class:`~sync.demo.directory.DemoDirectoryError` before anything starts when the
+    directory holds files an earlier demo did not write.
+    """
+    prepare(directory)
     population = build_population(
         size.seed, crm=size.crm, ma=size.ma, overlap=size.overlap, noise=NoiseProfile()
     )
@@ -52,7 +56,7 @@ def run_demo(
     # turns that lag off so that its second cycle, right after the edits, need not wait.
     world = start_world(
         directory,
-        store_url=f"sqlite:///{directory / 'crmsync.sqlite'}",
+        store_url=f"sqlite:///{directory / STORE}",
         sandbox_options={"crm": HUBSPOT_WITHOUT_SEARCH_LAG},
     )
     try:
