@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.utils import format_datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import uvicorn
 
 from connectors.base import Clock, ConnectorSettings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from connectors.toolkit.asgi import ASGIApp as ASGIApp
+from connectors.toolkit.asgi import Message as Message
+from connectors.toolkit.asgi import Receive as Receive
+from connectors.toolkit.asgi import Scope as Scope
+from connectors.toolkit.asgi import Send as Send
+from connectors.toolkit.asgi import send_answer, stamp_date
+from connectors.toolkit.fault_mode import FaultMode, FaultRecord
 
 EmailStatus = Literal["subscribed", "unsubscribed", "cleaned", "pending", "transactional"]
 
@@ -94,15 +94,7 @@ class DateHeader:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def stamped(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                date = format_datetime(self.clock.now(), usegmt=True).encode()
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                message = {**message, "headers": [*headers, (b"date", date)]}
-            await send(message)
-
-        await self.app(scope, receive, stamped)
+        await self.app(scope, receive, stamp_date(send, self.clock))
 
 
 class FaultInjector:
@@ -153,11 +145,7 @@ async def _wait_for(event: threading.Event) -> None:
 
 
 async def _respond(send: Send, fault: Fault) -> None:
-    headers = [(k.lower().encode(), v.encode()) for k, v in fault.headers.items()]
-    if fault.body and not any(k == b"content-type" for k, _ in headers):
-        headers.append((b"content-type", b"application/json"))
-    await send({"type": "http.response.start", "status": fault.status, "headers": headers})
-    await send({"type": "http.response.body", "body": fault.body})
+    await send_answer(send, fault.status, fault.headers, fault.body)
 
 
 class Sandbox(Protocol):
@@ -175,6 +163,11 @@ class Sandbox(Protocol):
         ...
 
     def inject(self, fault: Fault) -> None: ...
+
+    def fault_mode(self, mode: FaultMode | None) -> FaultRecord:
+        """Switch a seeded storm of faults on (None: off, the vendor's faithful behaviour
+        again); returns the record of what the storm does from now on."""
+        ...
 
     def add_malformed(self, stream: str) -> str:
         """Store an item a connector cannot decode; returns its external id."""

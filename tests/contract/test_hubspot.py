@@ -12,6 +12,7 @@ from connectors.base import ConnectorSettings, FieldValue, WriteOp
 from connectors.hubspot.sandbox import HubSpotSandbox, create_sandbox
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.contract import ConnectorContract
+from connectors.toolkit.fault_mode import FaultMode, FaultRecord
 from connectors.toolkit.sandbox import Fault, SeedPerson
 
 SMALL_PAGES = {"page_size": 10, "search_page_size": 10}
@@ -55,6 +56,9 @@ class _CompaniesSandbox:
 
     def inject(self, fault: Fault) -> None:
         self.inner.inject(fault)
+
+    def fault_mode(self, mode: FaultMode | None) -> FaultRecord:
+        return self.inner.fault_mode(mode)
 
     def add_malformed(self, stream: str) -> str:
         return self.inner.add_malformed(stream)

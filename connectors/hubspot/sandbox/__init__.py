@@ -17,11 +17,13 @@ from typing import Any
 
 from connectors.base import Clock, ConnectorSettings, Role, Secret, SystemClock
 from connectors.hubspot.sandbox.app import Services, build_app
+from connectors.hubspot.sandbox.errors import fault_body
 from connectors.hubspot.sandbox.limits import RateConfig, RateLimits
 from connectors.hubspot.sandbox.portal import Portal, PortalConfig
 from connectors.hubspot.sandbox.preferences import Preferences
 from connectors.hubspot.sandbox.seed import company_properties, contact_properties
 from connectors.hubspot.sandbox.writes import Writer
+from connectors.toolkit.fault_mode import FaultMode, FaultModeLayer, FaultRecord
 from connectors.toolkit.sandbox import DateHeader, Fault, FaultInjector, SeedPerson
 from connectors.toolkit.timestamps import to_epoch_ms
 
@@ -61,7 +63,10 @@ class HubSpotSandbox:
             self.portal, Writer(self.portal), self.preferences, RateLimits(rates, clock), token
         )
         self._faults = FaultInjector(build_app(services))
-        self.app = DateHeader(self._faults, clock)
+        self._storms = FaultModeLayer(
+            DateHeader(self._faults, clock), clock, error_body=fault_body, is_write=_is_write
+        )
+        self.app = self._storms
 
     def settings(self, name: str, base_url: str) -> ConnectorSettings:
         return ConnectorSettings(
@@ -87,6 +92,9 @@ class HubSpotSandbox:
 
     def inject(self, fault: Fault) -> None:
         self._faults.add(fault)
+
+    def fault_mode(self, mode: FaultMode | None) -> FaultRecord:
+        return self._storms.switch(mode)
 
     def add_malformed(self, stream: str) -> str:
         """A record whose modification date cannot be decoded (a corrupt timestamp)."""
@@ -160,6 +168,13 @@ class HubSpotSandbox:
             for values, person in rows
         ]
         return self.portal.load(stream, prepared)
+
+
+def _is_write(method: str, path: str) -> bool:
+    """Searches and batch reads are POSTs that change nothing."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not path.endswith(("/search", "/batch/read"))
 
 
 def create_sandbox(*, clock: Clock | None = None, **limits: Any) -> HubSpotSandbox:

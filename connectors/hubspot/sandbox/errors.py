@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -56,3 +57,15 @@ def item_error(
     if code is not None:
         entry["errors"] = [{"message": message, "code": code, "context": ctx}]
     return entry
+
+
+def fault_body(status: int) -> tuple[bytes, str]:
+    """HubSpot's body for a throttled call or a server fault (the fault mode's answers)."""
+    if status == 429:
+        message = "You have reached your ten_secondly_rolling limit."
+        error = ApiError(
+            429, "RATE_LIMITS", message, errorType="RATE_LIMIT", policyName="TEN_SECONDLY_ROLLING"
+        )
+    else:
+        error = ApiError(status, "INTERNAL_ERROR", "internal error")
+    return json.dumps(error.body(), separators=(",", ":")).encode(), "application/json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 ERROR_DOCS = "https://mailchimp.com/developer/marketing/docs/errors/"
@@ -66,3 +68,16 @@ def forgotten_detail(email: str) -> str:
 
 def invalid_email_detail(email: str) -> str:
     return f"{email} looks fake or invalid, please enter a real email address."
+
+
+_FAULT_TITLES = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+def fault_body(status: int) -> tuple[bytes, str]:
+    """Mailchimp's problem+json for a throttled call or a server fault (the fault mode's)."""
+    title = _FAULT_TITLES.get(status, "Internal Server Error")
+    detail = "An unexpected internal error has occurred. Please try again later."
+    if status == 429:
+        detail = "You have exceeded the limit of 10 simultaneous connections."
+    body = ApiError(status, title, detail).body(str(uuid.uuid4()))
+    return json.dumps(body).encode(), "application/problem+json; charset=utf-8"

@@ -9,12 +9,14 @@ from typing import Any
 from connectors.base import Clock, ConnectorSettings, Role, Secret, SystemClock, WebhookRequest
 from connectors.mailchimp.sandbox.app import build_app, build_results_app
 from connectors.mailchimp.sandbox.batches import RESULTS_PREFIX
+from connectors.mailchimp.sandbox.errors import fault_body
 from connectors.mailchimp.sandbox.http import ApiGate, Traffic
 from connectors.mailchimp.sandbox.member import Member, subscriber_hash
 from connectors.mailchimp.sandbox.merge import default_merge_fields
 from connectors.mailchimp.sandbox.seed import member_from_seed, merge_values
 from connectors.mailchimp.sandbox.state import Audience, MemberInput
 from connectors.mailchimp.sandbox.webhooks import Source, WebhookDelivery
+from connectors.toolkit.fault_mode import FaultMode, FaultModeLayer, FaultRecord
 from connectors.toolkit.sandbox import (
     ASGIApp,
     DateHeader,
@@ -64,7 +66,8 @@ class MailchimpSandbox:
         if wrap_app is not None:
             inner = wrap_app(inner)
         self._faults = FaultInjector(_with_results(inner, build_results_app(self.batches)))
-        self.app: ASGIApp = DateHeader(self._faults, clock)
+        self._storms = FaultModeLayer(DateHeader(self._faults, clock), clock, error_body=fault_body)
+        self.app: ASGIApp = self._storms
 
     # --- the Sandbox protocol -----------------------------------------------------------------
 
@@ -99,6 +102,10 @@ class MailchimpSandbox:
 
     def inject(self, fault: Fault) -> None:
         self._faults.add(fault)
+
+    def fault_mode(self, mode: FaultMode | None) -> FaultRecord:
+        """Storms hit the API's own requests, not the operations inside ``/batches``."""
+        return self._storms.switch(mode)
 
     def inject_into_batches(self, fault: Fault) -> None:
         """A fault for operations inside ``/batches`` (their paths start with ``/3.0``)."""
