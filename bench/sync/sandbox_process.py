@@ -2,8 +2,11 @@
 
 The benchmark runs each sandbox in its own process so that serving 100k records does not
 share a CPU core (and the GIL) with the engine being measured. Besides the vendor API the
-process serves two benchmark routes: ``GET /_bench/stats`` (write calls served so far) and
-``POST /_bench/edit?share=0.01`` (change that share of records as users would).
+process serves three benchmark routes: ``GET /_bench/stats`` (write calls served so far),
+``POST /_bench/edit?share=0.01`` (change that share of records as users would) and
+``POST /_bench/fault-mode`` (a JSON :class:`FaultMode` switches a storm on, ``null`` off; the
+answer is what the previous mode did). ``--fault-mode '{"seed": 1, "throttle_rate": 0.05}'``
+starts the process in that mode.
 
     python bench/sync/sandbox_process.py hubspot --ids-out crm_ids.txt ...
     python bench/sync/sandbox_process.py mailchimp --crm-ids crm_ids.txt ...
@@ -17,16 +20,25 @@ import argparse
 import json
 import random
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
-from connectors.toolkit.sandbox import Sandbox, SandboxServer, SeedPerson
+from connectors.toolkit.fault_mode import FaultMode, FaultRecord
+from connectors.toolkit.sandbox import (
+    ASGIApp,
+    Receive,
+    Sandbox,
+    SandboxServer,
+    Scope,
+    SeedPerson,
+    Send,
+)
 from sync.demo.population import NoiseProfile, build_population, with_crm_refs
 from sync.demo.world import HUBSPOT_WITHOUT_SEARCH_LAG, sandbox_factory
 
@@ -52,14 +64,17 @@ def main() -> None:
     else:
         crm_ids = Path(args.crm_ids).read_text().split("\n")
         ids = sandbox.seed(with_crm_refs(population, crm_ids))
-    app = _with_bench_routes(sandbox, ids, random.Random(args.seed))
+    mode = FaultMode.from_json(args.fault_mode) if args.fault_mode else None
+    app = _with_bench_routes(sandbox, ids, random.Random(args.seed), sandbox.fault_mode(mode))
     with SandboxServer(app) as server:
         settings = sandbox.settings(args.kind, server.base_url)
         print(json.dumps(_describe(settings, len(ids))), flush=True)
         sys.stdin.read()
 
 
-def _with_bench_routes(sandbox: Sandbox, ids: list[str], rng: random.Random) -> Any:
+def _with_bench_routes(
+    sandbox: Sandbox, ids: list[str], rng: random.Random, record: FaultRecord
+) -> ASGIApp:
     async def stats(request: Request) -> JSONResponse:
         return JSONResponse({"write_calls": sandbox.write_calls()})
 
@@ -70,13 +85,38 @@ def _with_bench_routes(sandbox: Sandbox, ids: list[str], rng: random.Random) -> 
             sandbox.edit_person(external_id, _change(n))
         return JSONResponse({"edited": len(chosen)})
 
-    return Starlette(
+    async def fault_mode(request: Request) -> JSONResponse:
+        nonlocal record
+        raw = (await request.body()).decode() or "null"
+        mode = None if raw.strip() == "null" else FaultMode.from_json(raw)
+        previous, record = record, sandbox.fault_mode(mode)
+        return JSONResponse(_describe_record(previous))
+
+    bench = Starlette(
         routes=[
             Route("/_bench/stats", stats),
             Route("/_bench/edit", edit, methods=["POST"]),
-            Mount("/", app=sandbox.app),
+            Route("/_bench/fault-mode", fault_mode, methods=["POST"]),
         ]
     )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # The vendor API gets the server's own send: a fault mode's reset needs it.
+        if scope["type"] == "http" and scope["path"].startswith("/_bench/"):
+            await bench(scope, receive, send)
+        else:
+            await sandbox.app(scope, receive, send)
+
+    return app
+
+
+def _describe_record(record: FaultRecord) -> dict[str, Any]:
+    return {
+        "mode": asdict(record.mode) if record.mode else None,
+        "faults": dict(record.faults),
+        "passed": record.passed,
+        "early_requests": len(record.early),
+    }
 
 
 def _change(n: int) -> SeedPerson:
@@ -106,6 +146,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--ids-out", default="crm_ids.txt")
     parser.add_argument("--crm-ids", default="crm_ids.txt")
     parser.add_argument("--relaxed", action="store_true", help="lift the vendor's rate limits")
+    parser.add_argument("--fault-mode", default="", help="a FaultMode as JSON to start in")
     return parser.parse_args()
 
 
