@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -111,7 +112,9 @@ class MailchimpConnector:
         """Members changed at or after the cursor's second (or ``since``), oldest first.
 
         Every page's cursor resumes after it; the last page's cursor is the watermark for the
-        next incremental read. Members of the watermark's second are read again (never missed).
+        next incremental read: after the newest change once that is ``settle_s`` older than
+        the read's start by Mailchimp's clock, else where it was (changes are never missed,
+        fresh ones are read once more; see :mod:`connectors.mailchimp.paging`).
         """
         _require(stream)
         return self._scan(start_window(cursor, since))
@@ -171,9 +174,10 @@ class MailchimpConnector:
 
     def _scan(self, window: Window) -> Iterator[Page]:
         schema = self.merge_schema()
-        scan = Scan(window, self._options.page_size)
+        scan = Scan(window, self._options.page_size, self._options.settle_s)
         while True:
-            items = self._members_page(scan.window)
+            items, server_s = self._members_page(scan.window)
+            scan.observe_start(server_s)
             records: list[Record] = []
             rejected: list[Rejected] = []
             stamps: list[int] = []
@@ -193,7 +197,8 @@ class MailchimpConnector:
             if is_done:
                 return
 
-    def _members_page(self, window: Window) -> list[dict[str, Any]]:
+    def _members_page(self, window: Window) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of members and Mailchimp's time (its ``Date``) when it answered."""
         params: dict[str, Any] = {
             "count": self._options.page_size,
             "offset": window.offset,
@@ -205,7 +210,8 @@ class MailchimpConnector:
         if since is not None:
             params["since_last_changed"] = since
         response = self._client.request("GET", f"{self._list}/members", params=params)
-        return MembersPage.model_validate(_json(response, "members")).members
+        page = MembersPage.model_validate(_json(response, "members"))
+        return page.members, _server_s(response)
 
 
 def _require(stream: str) -> None:
@@ -224,6 +230,14 @@ def _json(response: httpx.Response, what: str) -> Any:
     if response.status_code == 404:
         raise ConfigurationError(f"mailchimp: the audience was not found ({what}: {title})")
     raise StreamError(f"mailchimp: reading {what} failed: {title}", status=response.status_code)
+
+
+def _server_s(response: httpx.Response) -> int | None:
+    """Mailchimp's time from the ``Date`` header, in epoch seconds, if it sent a valid one."""
+    try:
+        return int(parsedate_to_datetime(response.headers["date"]).timestamp())
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _stamp(item: Mapping[str, Any]) -> int | None:

@@ -15,6 +15,8 @@ MAX_CONNECTIONS = 10
 """Mailchimp allows 10 simultaneous connections per API key; more are refused with 429."""
 BATCH_WAIT_S = 300.0
 """How long a write waits for a ``/batches`` submission to finish before it gives up on it."""
+SETTLE_S = 60
+"""How long after a second Mailchimp may still show members changed in it (commit lag)."""
 
 
 class _OptionsModel(BaseModel):
@@ -25,6 +27,7 @@ class _OptionsModel(BaseModel):
     max_connections: int = Field(default=MAX_CONNECTIONS, ge=1, le=MAX_CONNECTIONS)
     double_opt_in: bool = True
     batch_wait_s: float = Field(default=BATCH_WAIT_S, gt=0, le=3600)
+    settle_s: int = Field(default=SETTLE_S, ge=1, le=3600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,10 @@ class MailchimpOptions:
 
     ``batch_wait_s``: updates of known members run as asynchronous batches; a write waits this
     long for them, then cancels what has not finished and reports those ops as retryable.
+
+    ``settle_s``: an incremental read moves past the newest change it saw only once that
+    change is this much older than the read's start (by Mailchimp's ``Date``); fresher
+    changes are read once more, in case others of their second were not visible yet.
     """
 
     list_id: str
@@ -44,6 +51,7 @@ class MailchimpOptions:
     max_connections: int = MAX_CONNECTIONS
     double_opt_in: bool = True
     batch_wait_s: float = BATCH_WAIT_S
+    settle_s: int = SETTLE_S
 
 
 def parse_options(raw: Mapping[str, Any]) -> MailchimpOptions:
