@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import httpx
+
 from connectors.base import (
     ENTRY_POINT_GROUP,
+    ConfigurationError,
     Connector,
     ConnectorDeps,
     ConnectorFactory,
     ConnectorSettings,
     HttpPolicy,
 )
+from sync.config.checks import Problem
+from sync.config.loader import LoadedConfig
 from sync.config.model import CrmsyncConfig, Direction, SystemConfig
-from sync.config.secrets import resolve
+from sync.config.secrets import SecretNotFoundError, resolve
 
 
 class UnknownConnectorError(LookupError):
@@ -70,3 +75,43 @@ def build_connectors(
         settings = settings_for(name, system, base_dir, env)
         built[name] = factory(settings, deps.get(name, ConnectorDeps()))
     return built
+
+
+def stream_problems(loaded: LoadedConfig) -> Iterator[Problem]:
+    """Streams a configured connector does not offer, and options it refuses.
+
+    Each connector is built as ``run`` builds it, but with a transport that refuses every
+    request, so checking never reaches a vendor. Systems whose kind is not installed or whose
+    secrets do not resolve are left to the checks that report those.
+    """
+    installed = set(available_kinds())
+    for name, system in loaded.config.systems.items():
+        if system.kind not in installed:
+            continue
+        try:
+            settings = settings_for(name, system, loaded.base_dir)
+        except SecretNotFoundError:
+            continue
+        try:
+            connector = load_factory(system.kind)(settings, ConnectorDeps(transport=_OFFLINE))
+        except ConfigurationError as exc:
+            yield ("systems", name, "options"), str(exc)
+            continue
+        try:
+            offered = connector.streams()
+        finally:
+            connector.close()
+        for stream in system.streams:
+            if stream not in offered:
+                has = ", ".join(sorted(offered))
+                yield (
+                    ("systems", name, "streams", stream),
+                    (f"unknown stream '{stream}' for {system.kind} (it has: {has})"),
+                )
+
+
+def _refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("checking a configuration never connects", request=request)
+
+
+_OFFLINE = httpx.MockTransport(_refuse)

@@ -45,7 +45,11 @@ def show(
     config: Path = ConfigOption,
 ) -> None:
     """Show a customer's golden record with provenance and its source records."""
-    settings = match_settings(load(config, check_secrets=False).config) if explain else None
+    settings = (
+        match_settings(load(config, check_secrets=False, check_kinds=False).config)
+        if explain
+        else None
+    )
     with store(config) as opened, opened.transaction() as conn:
         found = views.find_customer(conn, ident)
         data: dict[str, Any] | None = None

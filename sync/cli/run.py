@@ -9,7 +9,8 @@ import typer
 
 from sync.cli import render
 from sync.cli.bars import Bars
-from sync.cli.context import ConfigOption, console, errors, runtime
+from sync.cli.context import ConfigOption, console, load, opened_runtime, runtime
+from sync.config import LoadedConfig
 from sync.cycle import Selection, run_cycle
 
 
@@ -32,12 +33,13 @@ def resync(
 ) -> None:
     """Read a system (or one stream) again and push what changes."""
     if full and since:
-        errors.print("give --full or --since, not both")
+        typer.echo("--full, --since: give one of them, not both", err=True)
         raise typer.Exit(2)
     when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    loaded = load(config)
+    _check_selection(loaded, system, stream)
     selection = Selection(system=system, stream=stream, full=full, since=when)
-    with runtime(config, dry_run=dry_run) as rt, Bars() as bars:
-        rt.stream(system, stream) if stream else _check_system(rt.config.systems, system)
+    with opened_runtime(loaded, dry_run=dry_run) as rt, Bars() as bars:
         report = run_cycle(rt, selection, kind="resync", progress=bars)
     render.cycle_report(console, report, title="Dry run" if dry_run else "Resync")
     if dry_run:
@@ -46,9 +48,22 @@ def resync(
         raise typer.Exit(1)
 
 
-def _check_system(systems: object, system: str) -> None:
-    if system not in systems:  # type: ignore[operator]
-        errors.print(f"no system '{system}' is configured")
+def _check_selection(loaded: LoadedConfig, system: str, stream: str | None) -> None:
+    """An unknown SYSTEM or --stream is a usage error naming what is configured."""
+    systems = loaded.config.systems
+    if system not in systems:
+        known = ", ".join(sorted(systems))
+        typer.echo(
+            f"SYSTEM '{system}': not configured in {loaded.path} (systems: {known})", err=True
+        )
+        raise typer.Exit(2)
+    streams = systems[system].streams
+    if stream is not None and stream not in streams:
+        known = ", ".join(sorted(streams))
+        typer.echo(
+            f"--stream '{stream}': system '{system}' has no such stream (streams: {known})",
+            err=True,
+        )
         raise typer.Exit(2)
 
 

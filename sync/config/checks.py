@@ -6,7 +6,7 @@ so the loader can name the line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,16 @@ def cross_check(document: Mapping[str, Any]) -> Iterator[Problem]:
     crms = [n for n, s in systems.items() if _mapping(s).get("role") == Role.CRM.value]
     if len(crms) > 1 and leader is None:
         yield ("systems",), "several CRM systems: set survivorship.leader"
+
+
+def kind_problems(document: Mapping[str, Any], kinds: Collection[str]) -> Iterator[Problem]:
+    """Every system whose connector kind is not among the installed ``kinds``."""
+    installed = ", ".join(sorted(kinds)) or "none"
+    for name, system in _mapping(document.get("systems")).items():
+        kind = _mapping(system).get("kind")
+        if isinstance(kind, str) and kind not in kinds:
+            loc = ("systems", name, "kind")
+            yield loc, f"unknown connector '{kind}' (installed: {installed})"
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

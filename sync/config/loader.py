@@ -7,7 +7,7 @@ error, each cross-reference error and each unresolvable secret can name the line
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from sync.config.checks import cross_check, secret_problems
+from sync.config.checks import Problem, cross_check, kind_problems, secret_problems
 from sync.config.model import CrmsyncConfig
 
 Loc = tuple[str | int, ...]
+ConfigCheck = Callable[["LoadedConfig"], Iterable[Problem]]
+"""A check that needs more than this package knows (such as the installed connectors)."""
 
 _MESSAGES = {
     "extra_forbidden": "unknown key",
@@ -37,6 +39,8 @@ class ConfigProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.line is None and not self.path:  # the file as a whole: missing, unreadable
+            return f"{self.file}: {self.message}"
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path or '(top level)'}: {self.message}"
 
@@ -60,33 +64,47 @@ class LoadedConfig:
 
 
 def load_config(
-    path: Path | str, *, check_secrets: bool = True, env: Mapping[str, str] | None = None
+    path: Path | str,
+    *,
+    check_secrets: bool = True,
+    env: Mapping[str, str] | None = None,
+    kinds: Collection[str] | None = None,
+    checks: Sequence[ConfigCheck] = (),
 ) -> LoadedConfig:
     """Read, validate and cross-check a configuration file.
 
     Raises :class:`ConfigError` listing every problem (syntax, types, unknown keys, unknown
-    fields and systems, unresolvable secrets when ``check_secrets``).
+    fields and systems, connector kinds not in ``kinds`` when given, unresolvable secrets when
+    ``check_secrets``). ``checks`` run last, on a configuration that passed validation.
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            [ConfigProblem(str(file), None, "", exc.strerror or "unreadable")]
-        ) from None
-    document = _parse(text, str(file))
-    problems = [_problem(loc, msg, document, str(file)) for loc, msg in cross_check(document)]
+    document = _parse(_read(file), str(file))
+    found = [*cross_check(document), *(kind_problems(document, kinds) if kinds is not None else ())]
+    problems = [_problem(loc, msg, document, str(file)) for loc, msg in found]
     try:
         config = CrmsyncConfig.model_validate(document)
     except ValidationError as exc:
-        found = _validation_problems(exc, document, str(file)) + problems
-        raise ConfigError(sorted(found, key=lambda p: p.line or 0)) from None
+        problems = _validation_problems(exc, document, str(file)) + problems
+        raise ConfigError(sorted(problems, key=lambda p: p.line or 0)) from None
     if check_secrets:
         unresolved = secret_problems(config, os.environ if env is None else env, file.parent)
         problems += [_problem(loc, msg, document, str(file)) for loc, msg in unresolved]
+    loaded = LoadedConfig(config=config, path=file)
+    later = [problem for check in checks for problem in check(loaded)]
+    problems += [_problem(loc, msg, document, str(file)) for loc, msg in later]
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
-    return LoadedConfig(config=config, path=file)
+    return loaded
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([ConfigProblem(str(file), None, "", "not UTF-8 text")]) from None
+    except OSError as exc:
+        reason = f"cannot be read: {exc.strerror or 'unreadable'}"
+        raise ConfigError([ConfigProblem(str(file), None, "", reason)]) from None
 
 
 def _parse(text: str, file: str) -> Any:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from connectors.base import Role
 from sync.canonical import BUILTIN_FIELDS, FieldType
+from sync.config.storeurl import store_url_problem
 
 SECRET_REF = re.compile(r"^\$\{(?:file:[^}]+|[A-Za-z_][A-Za-z0-9_]*)\}$")
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
@@ -205,6 +206,14 @@ class StoreConfig(Strict):
     def _no_literal_password(cls, value: str) -> str:
         if not SECRET_REF.match(value) and re.match(r"^[^:]+://[^/@:]+:[^/@]+@", value):
             raise ValueError("the URL holds a password: reference it as ${ENV_VAR} instead")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _a_store_url(cls, value: str) -> str:
+        problem = None if SECRET_REF.match(value) else store_url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 

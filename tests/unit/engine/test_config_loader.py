@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.config import ConfigError, load_config
+from sync.config import ConfigError, LoadedConfig, load_config
 
 BROKEN = """\
 store:
@@ -104,3 +104,63 @@ def test_file_secret_resolves_relative_to_the_config(tmp_path: Path) -> None:
     loaded = load_config(path, env={})
 
     assert loaded.config.systems["crm"].credentials["token"] == "${file:token.txt}"
+
+
+def test_unknown_connector_kinds_are_problems_when_the_installed_kinds_are_given(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, GOOD.replace("kind: hubspot", "kind: hubspott"))
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={"HS_TOKEN": "x"}, kinds=["hubspot", "mailchimp"])
+    loaded = load_config(path, env={"HS_TOKEN": "x"})
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3: systems.crm.kind: unknown connector 'hubspott' (installed: hubspot, mailchimp)"
+    ]
+    assert loaded.config.systems["crm"].kind == "hubspott"
+
+
+def test_later_checks_are_placed_on_their_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+
+    def no_contacts(loaded: LoadedConfig) -> list[tuple[tuple[str | int, ...], str]]:
+        return [(("systems", "crm", "streams", "contacts"), "not offered")]
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={"HS_TOKEN": "x"}, checks=[no_contacts])
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:7: systems.crm.streams.contacts: not offered"
+    ]
+
+
+def test_a_missing_file_is_one_problem_without_a_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nowhere.yaml")
+
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'nowhere.yaml'}: cannot be read: No such file or directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense://db", "the store is SQLite or PostgreSQL, not 'nonsense'"),
+        (
+            "not a url",
+            "not a database URL: write sqlite:///path or postgresql+psycopg://user@host/db",
+        ),
+    ],
+)
+def test_a_store_url_crmsync_cannot_open_is_a_problem(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    path = write(tmp_path, f"store:\n  url: {url}\n" + GOOD)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={"HS_TOKEN": "x"})
+
+    assert [str(p) for p in caught.value.problems] == [f"{path}:2: store.url: {message}"]
