@@ -10,7 +10,8 @@ from rich.table import Table
 from sync import views
 from sync.cli import render
 from sync.cli.context import ConfigOption, console, runtime, store
-from sync.replay import replay
+from sync.replay import UnknownEntryError, replay
+from sync.runtime import Runtime, Stream
 
 group = typer.Typer(help="Records that could not be taken in.", no_args_is_help=True)
 
@@ -49,11 +50,32 @@ def replay_entries(
 ) -> None:
     """Fetch quarantined records again and take them in."""
     with runtime(config) as rt:
-        result = replay(rt, ids or None)
+        try:
+            result = replay(rt, ids or None, on_fetch=lambda s, n: _fetching(rt, s, n))
+        except UnknownEntryError as exc:
+            typer.echo(
+                f"IDS: no open quarantine entry {exc} (see crmsync quarantine list)", err=True
+            )
+            raise typer.Exit(1) from None
     console.print(
         f"replayed {result.attempted}: {result.taken_in} taken in, "
         f"{result.not_fetchable} no longer fetchable",
         highlight=False,
+    )
+    for system, reason in sorted(result.unreachable.items()):
+        typer.echo(f"{system} could not be reached ({reason}); its entries stay", err=True)
+    if result.unreachable:
+        raise typer.Exit(1)
+
+
+def _fetching(rt: Runtime, stream: Stream, count: int) -> None:
+    """Said before a fetch, so that waiting on a system that does not answer is not silent."""
+    http = rt.config.systems[stream.system].http
+    attempts = f"{http.max_attempts} attempt{'s' if http.max_attempts != 1 else ''}"
+    typer.echo(
+        f"fetching {count} record(s) from {stream.system}/{stream.name} (if it does not answer: "
+        f"up to {attempts} within {http.max_retry_s:g} s)",
+        err=True,
     )
 
 
