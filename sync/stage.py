@@ -7,7 +7,7 @@ pushed to that system is our own echo: stored, but not treated as news.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sync.mapping import MappingError, StreamMap
 from sync.records import CanonicalRecord, ConsentStatement, StagedChange, stamp
 from sync.store import journal, outbox
 from sync.store import records as stored_records
-from sync.store.codec import comparable, content_hash, encode, value_hash
+from sync.store.codec import comparable, content_hash, encode, storable, value_hash
 from sync.store.records import StoredRecord
 
 
@@ -92,12 +92,12 @@ def _map_all(
     counts: StageCounts,
 ) -> list[CanonicalRecord]:
     latest: dict[str, CanonicalRecord] = {}
-    bad = [_quarantine_row(smap, r.external_id, r.reason, dict(r.payload)) for r in rejected]
+    bad = [quarantine_row(smap, r.external_id, r.reason, r.payload) for r in rejected]
     for record in records:
         try:
             mapped = smap.to_canonical(record)
         except MappingError as exc:
-            bad.append(_quarantine_row(smap, record.external_id, exc.reason, _payload(record)))
+            bad.append(quarantine_row(smap, record.external_id, exc.reason, record_payload(record)))
             continue
         seen = latest.get(mapped.id)
         if seen is None or _newer_or_equal(mapped, seen):
@@ -198,17 +198,20 @@ def _newer_or_equal(a: CanonicalRecord, b: CanonicalRecord) -> bool:
     return a.modified_at >= b.modified_at
 
 
-def _quarantine_row(
-    smap: StreamMap, external_id: str | None, reason: str, payload: dict[str, Any]
+def quarantine_row(
+    smap: StreamMap, external_id: str | None, reason: str, payload: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """A quarantine entry the store can hold whatever the vendor sent: the payload is kept in
+    :func:`~sync.store.codec.storable` form (a lone surrogate becomes U+FFFD)."""
     return {
         "system": smap.system,
         "stream": smap.stream,
-        "external_id": external_id,
-        "reason": reason,
-        "payload": payload,
+        "external_id": storable(external_id),
+        "reason": storable(reason),
+        "payload": storable(payload),
     }
 
 
-def _payload(record: Record) -> dict[str, Any]:
+def record_payload(record: Record) -> dict[str, Any]:
+    """What a quarantine entry keeps of a record that was decoded but not taken in."""
     return {"fields": {k: encode(v) for k, v in record.fields.items()}}

@@ -1,8 +1,9 @@
-"""Canonical values to JSON and back, comparison keys, and the content hash of a record."""
+"""Canonical values to JSON and back, what JSON the store can hold, and the hash of a record."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -15,6 +16,9 @@ from connectors.base import FieldValue
 from sync.canonical import FieldType
 
 _SPACES = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_INT64 = range(-(2**63), 2**63)
+REPLACEMENT = "\ufffd"
 
 
 def encode(value: FieldValue) -> Any:
@@ -73,3 +77,50 @@ def content_hash(fields: Mapping[str, Any], consent: Mapping[str, Any], is_delet
     """
     raw = orjson.dumps([fields, consent, is_deleted], option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def storable_problem(value: Any) -> str | None:
+    """Why an encoded value cannot be stored and hashed, or None when it can.
+
+    JSON carries lone surrogates (``"\\ud800"``) and NUL characters, and vendors accept them,
+    but UTF-8 cannot encode the one and PostgreSQL text cannot hold the other; JSON columns
+    hold 64-bit integers only. The answer names the problem, never the value.
+    """
+    if isinstance(value, str):
+        return _text_problem(value)
+    if isinstance(value, list | tuple):
+        return next((p for p in map(storable_problem, value) if p), None)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value not in _INT64:
+        return "number out of range"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "not valid text (NUL character)"
+    if not text.isascii() and _SURROGATES.search(text):
+        return "not valid Unicode (lone surrogate)"
+    return None
+
+
+def storable(value: Any) -> Any:
+    """A form of any JSON-like value the store can hold: lone surrogates and NUL characters
+    become U+FFFD, integers beyond 64 bits and other odd values become text. For quarantine
+    payloads, which keep what a vendor sent even when the engine cannot take it in."""
+    if isinstance(value, str):
+        return _SURROGATES.sub(REPLACEMENT, value.replace("\x00", REPLACEMENT))
+    if isinstance(value, Mapping):
+        return {str(storable(k)): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [storable(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in _INT64:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return storable(str(encode(value)))

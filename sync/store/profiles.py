@@ -113,7 +113,7 @@ class StoreIndex:
 
     def candidates(self, keys: Collection[str], cap: int) -> Sequence[Candidate]:
         usable: list[str] = []
-        for part in chunks(sorted(keys)):
+        for part in chunks(sorted({stored_records.stored_key(k) for k in keys})):
             query = (
                 select(KEYS.c.key)
                 .where(KEYS.c.key.in_(part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,9 @@ from sync.store.tables import BlockingKeyRow, ConsentEventRow, SourceRecordRow
 
 RECORDS = SourceRecordRow.__table__  # type: ignore[attr-defined]
 KEYS = BlockingKeyRow.__table__  # type: ignore[attr-defined]
+MAX_KEY_LENGTH = 200
+"""Longest blocking key stored as it is: 800 bytes of UTF-8 at most, far below PostgreSQL's
+limit for an index entry (about 2,700 bytes)."""
 EVENTS = ConsentEventRow.__table__  # type: ignore[attr-defined]
 
 
@@ -92,19 +96,37 @@ def replace_keys(conn: Connection, keys: Mapping[str, Iterable[str]]) -> None:
     ids = list(keys)
     for part in chunks(ids):
         conn.execute(delete(KEYS).where(KEYS.c.source_record_id.in_(part)))
-    rows = [{"key": k, "source_record_id": rid} for rid, ks in keys.items() for k in set(ks)]
+    rows = [
+        {"key": k, "source_record_id": rid}
+        for rid, ks in keys.items()
+        for k in {stored_key(k) for k in ks}
+    ]
     for start in range(0, len(rows), 5000):
         conn.execute(KEYS.insert(), rows[start : start + 5000])
 
 
 def records_with_keys(conn: Connection, keys: Iterable[str]) -> dict[str, set[str]]:
     """Key → ids of the source records that carry it."""
+    asked: dict[str, list[str]] = {}
+    for key in set(keys):
+        asked.setdefault(stored_key(key), []).append(key)
     out: dict[str, set[str]] = {}
-    for part in chunks(sorted(set(keys))):
+    for part in chunks(sorted(asked)):
         query = select(KEYS.c.key, KEYS.c.source_record_id).where(KEYS.c.key.in_(part))
         for key, rid in conn.execute(query):
-            out.setdefault(key, set()).add(rid)
+            for original in asked[key]:
+                out.setdefault(original, set()).add(rid)
     return out
+
+
+def stored_key(key: str) -> str:
+    """A blocking key as the index holds it. One too long for a database index (a HubSpot
+    e-mail may have 65,536 characters) is kept as its start and a digest of the whole, which
+    is short enough to be its own stored form."""
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return f"{key[: MAX_KEY_LENGTH - len(digest) - 1]}#{digest}"
 
 
 def append_consent_events(
