@@ -17,6 +17,9 @@ from typing import Any
 from connectors.toolkit.timestamps import format_iso8601_ms, parse_iso8601
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_VALUE_LENGTH = 65_536
+"""HubSpot stores a property value of up to 65,536 characters and refuses a longer one.
+Within that it takes any JSON string: control characters, NUL, escaped lone surrogates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,9 @@ def normalise(prop: PropertyDef, raw: object) -> str:
     if raw is None or raw == "":
         return ""
     value = str(raw).strip() if not isinstance(raw, bool) else str(raw).lower()
+    if len(value) > MAX_VALUE_LENGTH:
+        message = f"{prop.name} is longer than {MAX_VALUE_LENGTH} characters"
+        raise InvalidValueError("INVALID_LENGTH", prop.name, message)
     if prop.type == "number":
         return _number(prop, value)
     if prop.type == "date":

@@ -20,7 +20,9 @@ _PATCH_STATUSES = STATUSES - {"transactional"}
 def parse_json(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"null")
-    except ValueError:
+        # Mailchimp's JSON parser refuses an escaped lone surrogate ("\ud800") as malformed.
+        json.dumps(body, ensure_ascii=False).encode()
+    except (ValueError, UnicodeEncodeError):
         raise ApiError(
             400, "JSON Parse Error", "We encountered an unspecified JSON parsing error."
         ) from None

@@ -30,6 +30,8 @@ from connectors.mailchimp.sandbox.webhooks import (
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _HIGHEST_ID = "\U0010ffff"
+MAX_MERGE_LENGTH = 255
+"""Mailchimp refuses a merge value (or address part) longer than 255 characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +351,17 @@ class Audience:
                     {"field": tag, "message": "This merge field does not exist."} for tag in unknown
                 ],
             )
+        too_long = sorted(tag for tag, value in given.items() if _longest(value) > MAX_MERGE_LENGTH)
+        if too_long:
+            raise ApiError(
+                400,
+                "Invalid Resource",
+                "The resource submitted could not be validated.",
+                errors=[
+                    {"field": tag, "message": f"Must be {MAX_MERGE_LENGTH} characters or fewer."}
+                    for tag in too_long
+                ],
+            )
         return {tag: normalise(by_tag[tag], value) for tag, value in given.items()}
 
     def _touch(self, member: Member) -> None:
@@ -363,6 +376,13 @@ class Audience:
             member.id,
         ):
             del self._index[position]
+
+
+def _longest(value: Any) -> int:
+    """The length of a merge value, or of its longest part for an address."""
+    if isinstance(value, dict):
+        return max((len(str(v)) for v in value.values()), default=0)
+    return len(value) if isinstance(value, str) else 0
 
 
 def _hash_of(key: str) -> str:
