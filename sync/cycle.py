@@ -17,9 +17,9 @@ from typing import Any
 
 import structlog
 
-from connectors.base import ConnectorError
-from sync import lease
+from sync import crashpoint, gate, lease
 from sync.crm_merge import merge_crm_duplicates
+from sync.failure import describe_error, where
 from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.progress import Progress
 from sync.pull import PullCounts, pull_stream
@@ -36,6 +36,8 @@ class CycleReport:
     pulled: dict[str, PullCounts] = field(default_factory=dict)
     pushed: dict[str, PushCounts] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+    """Targets whose creates were held back, with the reason."""
     crm_merges: int = 0
 
     @property
@@ -48,6 +50,7 @@ class CycleReport:
             "pulled": {k: _pull_counts(v) for k, v in self.pulled.items()},
             "pushed": {k: _push_counts(v) for k, v in self.pushed.items()},
             "errors": dict(self.errors),
+            "held": dict(self.held),
             "crm_merges": self.crm_merges,
         }
 
@@ -74,37 +77,89 @@ def run_cycle(
     kind: str = "cycle",
     progress: Progress | None = None,
 ) -> CycleReport:
-    """Run one cycle; in a dry-run runtime nothing is written anywhere."""
+    """Run one cycle; in a dry-run runtime nothing is written anywhere.
+
+    A failing step fails the run and the others go on, except that no push acts on a system
+    whose pull did not complete (:mod:`sync.gate`). The run row is closed however the cycle
+    ends; one left ``running`` by a killed process is closed as interrupted by the next run.
+    """
     selection = selection or Selection()
-    dry_run = rt.store.dry_run
-    with rt.store.transaction() as conn:
-        run_id = journal.start_run(conn, kind, rt.clock.now())
-    report = CycleReport(run_id)
     holder = lease.one_run(lease.process_holder("cycle"))
+    with rt.store.transaction() as conn:
+        run_id = journal.start_run(conn, kind, rt.clock.now(), holder)
+    report = CycleReport(run_id)
+    try:
+        failed = _pulls(rt, selection, report, holder, progress)
+        crashpoint.reach("cycle.pulled")
+        _pushes(rt, report, holder, failed, progress)
+    except BaseException as exc:
+        report.errors["cycle"] = describe_error(exc)
+        raise
+    finally:
+        crashpoint.reach("cycle.before_finish")
+        _finish(rt, report)
+    return report
+
+
+def _pulls(
+    rt: Runtime, selection: Selection, report: CycleReport, holder: str, progress: Progress | None
+) -> set[tuple[str, str]]:
+    """Pull the selected streams, the leader first; returns the streams whose pull failed."""
+    failed = set()
     leader = rt.leader_stream("person")
     for stream in _pull_order(rt, selection):
+        waiting = gate.wait_for_leader(rt, stream, holder)
+        if waiting is not None:
+            report.errors[f"pull {_key(stream)}"] = (
+                f"not done: {waiting} is still being pulled elsewhere"
+            )
+            continue
         with _claimed(rt, report, holder, pull_lease(stream), f"pull {_key(stream)}") as ok:
-            if ok and stream == leader and not dry_run:
+            if ok and stream == leader and not rt.store.dry_run:
                 # As the leader's daemon job does: merged records then arrive with this pull.
                 with _guard(report, stream, "crm merge"):
                     report.crm_merges = merge_crm_duplicates(rt).merged
             if ok:
+                failed.add(stream.key)
                 with _guard(report, stream, "pull"):
                     report.pulled[_key(stream)] = pull_stream(
                         rt, stream, full=selection.full, since=selection.since, progress=progress
                     )
+                    failed.discard(stream.key)
+    return failed
+
+
+def _pushes(
+    rt: Runtime,
+    report: CycleReport,
+    holder: str,
+    failed: set[tuple[str, str]],
+    progress: Progress | None,
+) -> None:
     for stream in [s for s in rt.streams if s.can_write]:
+        clearance = gate.clear_push(rt, stream, holder, failed=failed)
+        gate.note(report.errors, report.held, f"push {_key(stream)}", clearance)
+        if not clearance.push:
+            continue
         with _claimed(rt, report, holder, push_lease(stream), f"push {_key(stream)}") as ok:
             if ok:
                 with _guard(report, stream, "push"):
                     report.pushed[_key(stream)] = push_stream(
-                        rt, stream, dry_run=dry_run, progress=progress
+                        rt,
+                        stream,
+                        dry_run=rt.store.dry_run,
+                        creates=clearance.creates,
+                        progress=progress,
                     )
+
+
+def _finish(rt: Runtime, report: CycleReport) -> None:
     status = "ok" if report.ok else "failed"
     with rt.store.transaction() as conn:
-        journal.finish_run(conn, run_id, status, report.counts(), rt.clock.now(), _error(report))
-    log.info("cycle.finished", run_id=run_id, status=status, dry_run=dry_run)
-    return report
+        journal.finish_run(
+            conn, report.run_id, status, report.counts(), rt.clock.now(), _error(report)
+        )
+    log.info("cycle.finished", run_id=report.run_id, status=status, dry_run=rt.store.dry_run)
 
 
 def _key(stream: Stream) -> str:
@@ -136,17 +191,20 @@ def _claimed(rt: Runtime, report: CycleReport, holder: str, name: str, step: str
 
 @contextmanager
 def _guard(report: CycleReport, stream: Stream, step: str) -> Iterator[None]:
-    """A connector failure stops that stream only; the others go on, the run is failed."""
+    """A failure stops that step only; the others go on, the run is failed. Records the
+    engine cannot take in are quarantined below this level, so what arrives here is a
+    failure of the stream (vendor, store), described without record values."""
     try:
         yield
-    except ConnectorError as exc:
-        report.errors[f"{step} {_key(stream)}"] = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:
+        report.errors[f"{step} {_key(stream)}"] = describe_error(exc)
         log.warning(
             "cycle.stream_failed",
             step=step,
             system=stream.system,
             stream=stream.name,
             error=type(exc).__name__,
+            where=where(exc),
         )
 
 
@@ -179,5 +237,6 @@ def _push_counts(c: PushCounts) -> dict[str, Any]:
         "failed": c.failed,
         "fields": c.fields,
         "write_calls": c.calls,
+        "held": c.held,
         "planned": len(c.planned),
     }

@@ -1,25 +1,22 @@
 """One stream's job, as the daemon runs it: pull the stream under its lease, push every target
 under that target's lease, and record the run.
 
-Failures are logged and recorded, never retried here: the next tick is the retry (STYLE
-rule 4). Connector errors keep their message (it carries no personal data by contract);
-anything else is reported by type and place only, because messages of database or library
-errors can quote record values.
+Failures are logged and recorded (described by :mod:`sync.failure`), never retried here: the
+next tick is the retry (STYLE rule 4). A push never acts on a system whose pull did not
+complete, nor before a pull of the leader running elsewhere has ended (:mod:`sync.gate`).
 """
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 import structlog
 
-from connectors.base import ConnectorError
-from sync import lease
+from sync import gate, lease
 from sync.crm_merge import merge_crm_duplicates
 from sync.cycle import CycleReport
+from sync.failure import describe_error, where
 from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.pull import PullCounts, pull_stream
 from sync.push import PushCounts, push_stream
@@ -78,17 +75,22 @@ def run_stream_job(
         if held is None:
             return _skipped(stream, "lease_held")
         with rt.store.transaction() as conn:
-            run_id = journal.start_run(conn, RUN_KIND, rt.clock.now())
+            run_id = journal.start_run(conn, RUN_KIND, rt.clock.now(), holder)
         steps = _Steps(CycleReport(run_id))
         if stream == rt.leader_stream("person"):
             _merge_crm_duplicates(rt, stream, steps)
-        _pull(rt, stream, steps)
+        pulled = _pull(rt, stream, holder, steps)
+        failed = set() if pulled else {stream.key}
         for target in [t for t in rt.streams if t.can_write]:
             if rt.stopping.is_set():
                 break
+            clearance = gate.clear_push(rt, target, holder, failed=failed)
+            gate.note(steps.report.errors, steps.report.held, f"push {_key(target)}", clearance)
+            if not clearance.push:
+                continue
             with lease.hold(rt.store, push_lease(target), holder, lease_ttl_s, rt.clock) as held:
                 if held is not None:
-                    _push(rt, target, steps)
+                    _push(rt, target, clearance.creates, steps)
         _finish(rt, steps.report)
     outcome = JobOutcome.OK if steps.report.ok else JobOutcome.FAILED
     result = JobResult(
@@ -119,21 +121,28 @@ def _merge_crm_duplicates(rt: Runtime, stream: Stream, steps: _Steps) -> None:
         _failed(steps.report, "crm merge", stream, exc)
 
 
-def _pull(rt: Runtime, stream: Stream, steps: _Steps) -> None:
+def _pull(rt: Runtime, stream: Stream, holder: str, steps: _Steps) -> bool:
+    """Pull the stream (after any pull of the leader running elsewhere); True if it completed."""
     started, counts, error = rt.clock.monotonic(), None, None
-    try:
-        counts = pull_stream(rt, stream)
-        steps.report.pulled[_key(stream)] = counts
-    except Exception as exc:
-        error = _failed(steps.report, "pull", stream, exc)
+    waiting = gate.wait_for_leader(rt, stream, holder)
+    if waiting is not None:
+        error = f"not done: {waiting} is still being pulled elsewhere"
+        steps.report.errors[f"pull {_key(stream)}"] = error
+    else:
+        try:
+            counts = pull_stream(rt, stream)
+            steps.report.pulled[_key(stream)] = counts
+        except Exception as exc:
+            error = _failed(steps.report, "pull", stream, exc)
     duration_s = rt.clock.monotonic() - started
     steps.done.append(StepResult("pull", *stream.key, duration_s, error, pulled=counts))
+    return error is None
 
 
-def _push(rt: Runtime, target: Stream, steps: _Steps) -> None:
+def _push(rt: Runtime, target: Stream, creates: bool, steps: _Steps) -> None:
     started, counts, error = rt.clock.monotonic(), None, None
     try:
-        counts = push_stream(rt, target)
+        counts = push_stream(rt, target, creates=creates)
         steps.report.pushed[_key(target)] = counts
     except Exception as exc:
         error = _failed(steps.report, "push", target, exc)
@@ -151,7 +160,7 @@ def _failed(report: CycleReport, step: str, stream: Stream, exc: Exception) -> s
         system=stream.system,
         stream=stream.name,
         error=type(exc).__name__,
-        where=_where(exc),
+        where=where(exc),
     )
     return error
 
@@ -166,21 +175,6 @@ def _finish(rt: Runtime, report: CycleReport) -> None:
         # The store went away mid-job; the run stays "running" and the next tick tries again.
         report.errors["record run"] = describe_error(exc)
         log.warning("job.record_failed", run_id=report.run_id, error=type(exc).__name__)
-
-
-def describe_error(exc: BaseException) -> str:
-    """A message safe to store and show: connector messages, otherwise only type and place."""
-    if isinstance(exc, ConnectorError):
-        return f"{type(exc).__name__}: {exc}"
-    return f"{type(exc).__name__} at {_where(exc)}"
-
-
-def _where(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return "unknown"
-    last = frames[-1]
-    return f"{Path(last.filename).name}:{last.lineno}"
 
 
 def _skipped(stream: Stream, reason: str) -> JobResult:

@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import Connection
 
 from connectors.base import FailureKind, WriteOutcome, WriteResult
-from sync import golden
+from sync import crashpoint, golden
 from sync.identity.normalize.email import normalize_email
 from sync.matching import MATCHED_FIELDS
 from sync.plan import PlannedWrite, plan_write
@@ -45,13 +45,23 @@ class PushCounts:
     failed: int = 0
     fields: int = 0
     calls: int = 0
+    held: int = 0
+    """Creates held back in the outbox because the leader's pull is not complete."""
     planned: list[PlannedWrite] = field(default_factory=list)
 
 
 def push_stream(
-    rt: Runtime, stream: Stream, *, dry_run: bool = False, progress: Progress | None = None
+    rt: Runtime,
+    stream: Stream,
+    *,
+    dry_run: bool = False,
+    creates: bool = True,
+    progress: Progress | None = None,
 ) -> PushCounts:
     """Work the outbox of one target; with ``dry_run`` only plan (nothing is written).
+
+    With ``creates`` off, records that would be created stay in the outbox for a later push
+    (the caller turns it off while a pull those decisions depend on is incomplete).
 
     Planned writes are gathered across outbox chunks, by shape (create or update, with or
     without consent), so that every call but the last of each shape carries a full batch and
@@ -67,9 +77,12 @@ def push_stream(
     while not rt.stopping.is_set():
         with rt.store.transaction() as conn:
             ids = outbox.pending(conn, stream.system, stream.name, CHUNK, after)
-            writes = _plan(conn, rt, stream, ids) if ids else []
+            planned = _plan(conn, rt, stream, ids) if ids else []
+            writes = [w for w in planned if creates or w.op.external_id is not None]
             if not dry_run:
-                outbox.done(conn, stream.system, stream.name, _settled(ids, writes))
+                outbox.done(conn, stream.system, stream.name, _settled(ids, planned))
+        counts.held += len(planned) - len(writes)
+        crashpoint.reach("push.planned")
         if not ids:
             break
         after = ids[-1]
@@ -201,8 +214,10 @@ def _send(rt: Runtime, stream: Stream, batch: list[PlannedWrite], counts: PushCo
     with watch.part("write"):
         results = rt.connectors[stream.system].write(stream.name, [w.op for w in batch])
     counts.calls += 1
+    crashpoint.reach("push.sent")
     with watch.part("record"), rt.store.transaction() as conn:
         _record(conn, rt, stream, batch, results, rt.clock.now(), counts)
+    crashpoint.reach("push.recorded")
     log.info(
         "push.batch_sent",
         system=stream.system,

@@ -22,7 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from sync.config.model import CrmsyncConfig, Schedule
-from sync.job import JobOutcome, JobResult, describe_error, run_stream_job
+from sync.failure import describe_error
+from sync.job import JobOutcome, JobResult, run_stream_job
 from sync.lease import DEFAULT_LEASE_TTL_S, one_run
 from sync.runtime import Runtime
 

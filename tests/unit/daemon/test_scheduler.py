@@ -82,12 +82,10 @@ def test_a_job_pulls_its_stream_pushes_the_targets_and_records_the_run(setup: Se
         (run,) = journal.recent_runs(conn)
     steps = [(s.step, s.system, s.stream, s.error) for s in result.steps]
     assert (result.outcome, run["status"], run["kind"]) == (JobOutcome.OK, "ok", "stream")
-    assert steps == [
-        ("pull", "crm", "contacts", None),
-        ("push", "crm", "contacts", None),
-        ("push", "newsletter", "members", None),
-    ]
+    assert steps == [("pull", "crm", "contacts", None), ("push", "crm", "contacts", None)]
     assert run["counts"]["pulled"]["crm/contacts"]["read"] == len(CRM_PEOPLE)
+    held = run["counts"]["held"]["push newsletter/members"]
+    assert held == "the last pull of newsletter/members (never pulled) did not complete"
 
 
 def test_a_job_is_skipped_while_another_replica_holds_the_streams_lease(setup: Setup) -> None:
@@ -128,9 +126,9 @@ def test_health_reads_each_streams_latest_pull_and_push_from_the_runs(setup: Set
 
     actual = {k: {step: s.status for step, s in v.items()} for k, v in statuses.items()}
     assert actual == {
-        "crm/contacts": {"pull": "failed", "push": "ok"},
-        "newsletter/members": {"pull": "ok", "push": "ok"},
-    }
+        "crm/contacts": {"pull": "failed", "push": "failed"},
+        "newsletter/members": {"pull": "ok", "push": "failed"},
+    }, "no push behind the CRM's failed pull: none to the CRM, no creates in the newsletter"
 
 
 def test_a_stopping_daemon_starts_no_job(setup: Setup) -> None:
