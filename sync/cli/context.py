@@ -99,6 +99,14 @@ def opened_runtime(
         rt.close()
 
 
+def preflight_store(loaded: LoadedConfig) -> None:
+    """Open (and migrate) the store once, so that a long-running command whose store cannot
+    be opened says so in one line before it starts."""
+    url = _store_url(loaded)
+    with _store_opening(loaded):
+        open_store(url).dispose()
+
+
 def _store_url(loaded: LoadedConfig) -> str:
     """The store's URL with a reference resolved; one that cannot be used exits 2."""
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sync.cli.context import ConfigOption, errors, load
+from sync.cli.context import ConfigOption, errors, load, preflight_store
 from sync.config import ConfigError
 from sync.daemon import run_daemon
 from sync.logs import LogLevel
@@ -24,6 +24,7 @@ def daemon(
 ) -> None:
     """Run the sync daemon until SIGTERM: every stream on its schedule, plus webhooks."""
     loaded = load(config)
+    preflight_store(loaded)
     try:
         code = run_daemon(loaded, host=host, port=port, log_level=log_level)
     except ConfigError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,17 +16,22 @@ from sync.cli.context import ConfigOption, console, refusals_exit, repair, store
 group = typer.Typer(no_args_is_help=True, help="Work the queue of uncertain matches.")
 
 
+class Reason(StrEnum):
+    """Why an item waits for review: what sync.resolve files items under."""
+
+    SCORE = "score"
+    CRM_DUPLICATE = "crm_duplicate"
+
+
 @group.command("list")
 def list_items(
-    reason: str | None = typer.Option(
-        None, help="Only items of this reason (score, crm_duplicate)."
-    ),
+    reason: Reason | None = typer.Option(None, help="Only items of this reason."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     config: Path = ConfigOption,
 ) -> None:
     """List open review items, oldest first."""
     with store(config) as opened, opened.transaction() as conn:
-        rows = reviews.waiting(conn, reason)
+        rows = reviews.waiting(conn, reason.value if reason else None)
     if as_json:
         render.as_json(console, rows)
         return

@@ -133,3 +133,11 @@ def test_a_store_url_from_the_environment_is_checked_too(
     actual = crmsync("run", "-c", str(config))
 
     assert actual == (2, f"{config}: store.url: the store is SQLite or PostgreSQL, not 'mysql'\n")
+
+
+def test_review_list_of_an_unknown_reason_is_a_usage_error(tmp_path: Path) -> None:
+    config = write(tmp_path)
+
+    code, err = crmsync("review", "list", "--reason", "nosuch", "-c", str(config))
+
+    assert (code, "Invalid value for '--reason'" in err) == (2, True)

@@ -83,3 +83,14 @@ def test_an_address_in_use_exits_1(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli(), ["daemon", "-c", str(config), "--port", str(port)])
 
     assert (result.exit_code, '"daemon.bind_failed"' in result.stdout) == (1, True)
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_before_serving(tmp_path: Path) -> None:
+    (tmp_path / "s.sqlite").write_text("not a database", encoding="utf-8")
+    config = tmp_path / "crmsync.yaml"
+    config.write_text(KNOWN_KIND.format(path=tmp_path / "s.sqlite"), encoding="utf-8")
+
+    result = CliRunner().invoke(cli(), ["daemon", "--config", str(config), "--port", "0"])
+
+    expected = f"{config}: store.url: the store cannot be opened: file is not a database\n"
+    assert (result.exit_code, result.stderr) == (1, expected)
