@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import numpy as np
 
 from sync.identity import decision as dc
 from sync.identity.batch import Resolved, resolve_table
+from sync.identity.csvcells import SafeWriter
 from sync.identity.filemapping import FileJob, MappingError
 from sync.identity.fileread import read_table
 from sync.identity.model import MatchModel, probability
@@ -104,7 +104,7 @@ def write_clusters(resolved: Resolved, path: Path) -> tuple[int, int]:
     number = {int(label): n for n, label in enumerate(distinct.tolist(), start=1)}
     size = dict(zip(distinct.tolist(), sizes.tolist(), strict=True))
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(["cluster_id", "cluster_size", "system", "record_id"])
         for row in np.argsort(labels, kind="stable").tolist():
             ref, label = resolved.table.refs[row], int(labels[row])
@@ -120,7 +120,7 @@ def write_pairs(resolved: Resolved, settings: MatchSettings, path: Path) -> None
     probabilities = probability(scored.weights[keep])
     names = [c.name for c in resolved.comparisons]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow([*PAIR_COLUMNS, *names])
         for k, p in zip(keep.tolist(), probabilities.tolist(), strict=True):
             left, right = refs[int(scored.i[k])], refs[int(scored.j[k])]
@@ -135,6 +135,6 @@ def write_pairs(resolved: Resolved, settings: MatchSettings, path: Path) -> None
                     *(left.system, left.record_id, right.system, right.record_id, outcome.value),
                     settings.rules[rule].value if rule >= 0 else "",
                     dc.VETOES[int(scored.vetoes[k])].value,
-                    *(f"{float(scored.weights[k]):.3f}", f"{p:.6f}", *levels),
+                    *(round(float(scored.weights[k]), 3), round(p, 6), *levels),
                 ]
             )

@@ -163,3 +163,29 @@ def test_an_unusable_model_file_is_a_usage_error(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "unusable" in result.output
+
+
+HOSTILE_IDS = ['=HYPERLINK("http://x.example")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+HOSTILE_IDS += ["\tTAB", "\rCR"]
+
+
+def test_formula_like_record_ids_are_written_as_quoted_text(tmp_path: Path) -> None:
+    rows = [["id", "first_name", "last_name", "email"]]
+    rows += [[hostile, "Ann", "Lee", "ann.lee@example.org"] for hostile in HOSTILE_IDS]
+    path = write(tmp_path / "crm.csv", rows)
+    out = tmp_path / "out"
+    flags = ["--map", "first_name=first_name", "--map", "last_name=last_name"]
+
+    result = CliRunner().invoke(
+        app(),
+        ["dedupe", "--input", f"crm={path}", "--id", "id", *flags, "--map", "email=email",
+         "--out", str(out)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    written = sorted(r["record_id"] for r in read(out / "clusters.csv"))
+    assert written == sorted(f"'{hostile}" for hostile in HOSTILE_IDS)
+    pairs = read(out / "pairs.csv")
+    assert {p["left_id"] for p in pairs} | {p["right_id"] for p in pairs} <= set(written)
+    raw = (out / "clusters.csv").read_text(encoding="utf-8").splitlines()
+    assert raw[0] == '"cluster_id","cluster_size","system","record_id"'
