@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from sync.store.sql import upsert
+from sync.store.sql import chunks, upsert
 from sync.store.tables import CheckpointRow, QuarantineRow, SyncRunRow, WebhookEventRow
 
 CHECKPOINTS = CheckpointRow.__table__  # type: ignore[attr-defined]
@@ -83,32 +83,72 @@ def recent_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
 def quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
     """Keep records that could not be taken in; the reason never contains personal data.
 
-    A record quarantined again replaces its open entry, so every cycle that meets the same
-    bad record does not add another one.
+    An entry replaces the open entry of the same step, system and stream for the same
+    record — a pulled record by its external id, a held-back push by the customer it was
+    for — so every cycle that meets the same bad record or refused push leaves one open
+    entry, not one more each time. Replayed entries are history and stay.
     """
     if not rows:
         return
+    named: dict[tuple[str, str, str, str], Mapping[str, Any]] = {}
+    unnamed: list[Mapping[str, Any]] = []
     for row in rows:
-        if row.get("external_id") is not None:
-            conn.execute(
-                delete(QUARANTINE).where(
-                    QUARANTINE.c.system == row["system"],
-                    QUARANTINE.c.stream == row["stream"],
-                    QUARANTINE.c.external_id == row["external_id"],
-                    QUARANTINE.c.replayed_at.is_(None),
-                )
+        key = _entry_key(row)
+        if key is None:
+            unnamed.append(row)
+        else:
+            named[key] = row
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for step, system, stream, record in named:
+        groups.setdefault((step, system, stream), []).append(record)
+    for (step, system, stream), records in groups.items():
+        _drop_open_entries(conn, step, system, stream, records)
+    kept = [*named.values(), *unnamed]
+    # Every row names its step and id: one executemany takes its columns from the first row.
+    defaults = {"step": "pull", "external_id": None}
+    conn.execute(QUARANTINE.insert(), [{**defaults, **r, "created_at": now} for r in kept])
+
+
+def _entry_key(row: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    """(step, system, stream, record) naming what an entry is about; None when unnamed."""
+    step = row.get("step") or "pull"
+    if step == "push":
+        record = (row.get("payload") or {}).get("customer_id")
+    else:
+        record = row.get("external_id")
+    return None if record is None else (step, row["system"], row["stream"], str(record))
+
+
+def _drop_open_entries(
+    conn: Connection, step: str, system: str, stream: str, records: Sequence[str]
+) -> None:
+    column = (
+        QUARANTINE.c.payload["customer_id"].as_string()
+        if step == "push"
+        else QUARANTINE.c.external_id
+    )
+    for chunk in chunks(records):
+        conn.execute(
+            delete(QUARANTINE).where(
+                QUARANTINE.c.step == step,
+                QUARANTINE.c.system == system,
+                QUARANTINE.c.stream == stream,
+                column.in_(list(chunk)),
+                QUARANTINE.c.replayed_at.is_(None),
             )
-    conn.execute(QUARANTINE.insert(), [{**r, "created_at": now} for r in rows])
+        )
 
 
 def release_quarantined(
     conn: Connection, system: str, stream: str, ids: Sequence[str], now: datetime
 ) -> None:
-    """Mark earlier quarantine entries of records that have now been taken in as replayed."""
+    """Mark earlier pull entries of records that have now been taken in as replayed (a
+    refused push to the record is not answered by reading it)."""
     if ids:
         conn.execute(
             update(QUARANTINE)
             .where(
+                QUARANTINE.c.step == "pull",
                 QUARANTINE.c.system == system,
                 QUARANTINE.c.stream == stream,
                 QUARANTINE.c.external_id.in_(list(ids)),
