@@ -3,12 +3,13 @@ quarantine. Every view returns plain JSON-ready data; the CLI renders it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from sync import explain
+from sync import explain, lease
 from sync.identity.model import MatchModel
 from sync.identity.normalize.email import normalize_email
 from sync.identity.settings import MatchSettings
@@ -33,11 +34,20 @@ REVIEW = ReviewItemRow.__table__  # type: ignore[attr-defined]
 LEASES = LeaseRow.__table__  # type: ignore[attr-defined]
 
 
-def status(conn: Connection, runs: int = 5, now: datetime | None = None) -> dict[str, Any]:
+def status(
+    conn: Connection,
+    runs: int = 5,
+    now: datetime | None = None,
+    is_dead: Callable[[str], bool] = lease.is_dead_process,
+) -> dict[str, Any]:
     """Recent runs, store totals, cursors, outbox, open work, and (given ``now``) the leases
-    held at that moment: which process is pulling or pushing what."""
+    held at that moment: which process is pulling or pushing what.
+
+    A run still marked ``running`` whose process has ended (judged by ``is_dead``) shows as
+    ``interrupted``; the view writes nothing, the next run closes it in the store.
+    """
     return {
-        "runs": [_run(r) for r in journal.recent_runs(conn, runs)],
+        "runs": [_run(r, is_dead) for r in journal.recent_runs(conn, runs)],
         "totals": {
             "customers": _count(conn, CUSTOMERS),
             "source_records": _count(conn, RECORDS),
@@ -53,16 +63,25 @@ def status(conn: Connection, runs: int = 5, now: datetime | None = None) -> dict
             for c in journal.all_cursors(conn)
         ],
         "outbox": outbox.count_pending(conn),
-        "leases": _leases(conn, now) if now is not None else [],
+        "leases": _leases(conn, now, is_dead) if now is not None else [],
     }
 
 
-def _leases(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+def _leases(
+    conn: Connection, now: datetime, is_dead: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """Unexpired leases; ``holder_ended`` marks those whose process has ended (the next
+    claim takes them over at once)."""
     query = select(LEASES.c.name, LEASES.c.holder, LEASES.c.expires_at).where(
         LEASES.c.expires_at > now
     )
     return [
-        {"name": name, "holder": holder, "expires_at": _iso(expires)}
+        {
+            "name": name,
+            "holder": holder,
+            "expires_at": _iso(expires),
+            "holder_ended": is_dead(holder),
+        }
         for name, holder, expires in conn.execute(query.order_by(LEASES.c.name))
     ]
 
@@ -180,7 +199,9 @@ def _count(conn: Connection, table: Any, *where: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
 
-def _run(row: dict[str, Any]) -> dict[str, Any]:
+def _run(row: dict[str, Any], is_dead: Callable[[str], bool]) -> dict[str, Any]:
+    if journal.is_interrupted(row, is_dead):
+        row = {**row, "status": journal.INTERRUPTED, "error": journal.INTERRUPTED_ERROR}
     return _jsonable(row)
 
 

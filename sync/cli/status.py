@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from connectors.base import SystemClock
 from sync import views
@@ -24,19 +26,7 @@ def status(
     if as_json:
         render.as_json(console, data)
         return
-    table = Table(title="Recent runs", title_justify="left")
-    for name in ("id", "kind", "status", "started", "finished", "error"):
-        table.add_column(name)
-    for r in data["runs"]:
-        table.add_row(
-            str(r["id"]),
-            r["kind"],
-            r["status"],
-            r["started_at"],
-            r["finished_at"] or "",
-            r["error"] or "",
-        )
-    console.print(table)
+    console.print(_runs_table(data["runs"]))
     totals = Table(title="Store", title_justify="left")
     totals.add_column("what")
     totals.add_column("count", justify="right")
@@ -46,14 +36,36 @@ def status(
         totals.add_row(f"waiting to push to {target}", str(n))
     console.print(totals)
     for held in data["leases"]:
+        ended = " (its process has ended)" * held["holder_ended"]
         console.print(
-            f"now: {held['name']} held by {held['holder']} until {held['expires_at']}",
+            f"now: {held['name']} held by {held['holder']} until {held['expires_at']}{ended}",
             highlight=False,
+            soft_wrap=True,
         )
     for c in data["cursors"]:
         console.print(
             f"cursor {c['system']}/{c['stream']} updated {c['updated_at']}", highlight=False
         )
+
+
+STATUS_STYLES = {"ok": "green", "failed": "red", "interrupted": "bold yellow"}
+"""How each run status is shown; ``interrupted`` marks a run whose process ended on the way."""
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = Table(title="Recent runs", title_justify="left")
+    for name in ("id", "kind", "status", "started", "finished", "error"):
+        table.add_column(name)
+    for r in runs:
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            Text(r["status"], style=STATUS_STYLES.get(r["status"], "")),
+            r["started_at"],
+            r["finished_at"] or "",
+            r["error"] or "",
+        )
+    return table
 
 
 def register(app: typer.Typer) -> None:

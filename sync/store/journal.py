@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,12 @@ CHECKPOINTS = CheckpointRow.__table__  # type: ignore[attr-defined]
 RUNS = SyncRunRow.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRow.__table__  # type: ignore[attr-defined]
 INBOX = WebhookEventRow.__table__  # type: ignore[attr-defined]
+
+INTERRUPTED = "interrupted"
+"""The status of a run whose process ended without finishing it."""
+INTERRUPTED_ERROR = (
+    "interrupted: the process running it ended without finishing (killed or crashed)"
+)
 
 
 def cursor_of(conn: Connection, system: str, stream: str) -> str | None:
@@ -78,6 +84,38 @@ def finish_run(
 def recent_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
     query = select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def is_interrupted(run: Mapping[str, Any], is_dead: Callable[[str], bool]) -> bool:
+    """True for a run still marked ``running`` whose holder names a process that has ended."""
+    holder = run.get("holder")
+    return run["status"] == "running" and holder is not None and is_dead(holder)
+
+
+def close_interrupted_runs(
+    conn: Connection, now: datetime, is_dead: Callable[[str], bool]
+) -> list[int]:
+    """Close runs left ``running`` by a process that no longer exists as ``interrupted``
+    (finished at ``now``); returns their ids, oldest first.
+
+    ``is_dead`` judges a holder name (:func:`sync.lease.is_dead_process` in production);
+    runs without a holder, or whose holder it cannot judge, are left as they are.
+    Idempotent: a run closed once is no longer ``running``.
+    """
+    query = (
+        select(RUNS.c.id, RUNS.c.status, RUNS.c.holder)
+        .where(RUNS.c.status == "running", RUNS.c.holder.is_not(None))
+        .order_by(RUNS.c.id)
+    )
+    found = [dict(r) for r in conn.execute(query).mappings()]
+    dead = [r["id"] for r in found if is_interrupted(r, is_dead)]
+    if dead:
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id.in_(dead), RUNS.c.status == "running")
+            .values(status=INTERRUPTED, error=INTERRUPTED_ERROR, finished_at=now)
+        )
+    return dead
 
 
 def quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
