@@ -16,14 +16,17 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from connectors.base import ChangeKind, Page, Record, Rejected
+from connectors.base import ChangeKind, ConnectorError, Page, Record, Rejected
 from sync import golden, resolve
+from sync.mapping import id_problem
 from sync.progress import Progress, Silent
 from sync.readahead import ReadAhead
 from sync.records import StagedChange
 from sync.runtime import Runtime, Stream
-from sync.stage import StageCounts, stage
+from sync.stage import StageCounts, quarantine_row, record_payload, stage
 from sync.store import journal
 from sync.timing import Stopwatch
 
@@ -101,28 +104,67 @@ def take_in(
     cursor: str | None,
     counts: PullCounts,
 ) -> None:
-    """Stage, resolve and merge one batch and store its cursor, in one transaction."""
-    now = rt.clock.now()
-    page_counts = StageCounts()
-    watch = Stopwatch()
-    with watch.part("commit"), rt.store.transaction() as conn:
-        with watch.part("stage"):
-            changes = stage(conn, stream.map, records, rejected, now, page_counts)
-        _resolve_and_merge(conn, rt, changes, now, counts, watch)
-        if cursor is not None:
-            journal.save_cursor(conn, stream.system, stream.name, cursor, now)
-    counts.staged.add(page_counts)
+    """Stage, resolve and merge one batch and store its cursor, in one transaction.
+
+    A batch that fails for a reason other than the connector or the database being out of
+    reach is taken in again record by record: each record that still fails is quarantined
+    with the step it failed at, and the cursor is stored after the rest, so one poison record
+    never halts the stream, whatever step it fails in.
+    """
+    try:
+        got, watch = _take_in_batch(rt, stream, records, rejected, cursor, _Step())
+    except Exception as exc:
+        if not is_poison(exc):
+            raise
+        log.warning(
+            "pull.batch_failed",
+            system=stream.system,
+            stream=stream.name,
+            records=len(records) + len(rejected),
+            error=_error_name(exc),
+        )
+        got, watch = _take_in_one_by_one(rt, stream, records, rejected, cursor)
+    _add(counts, got)
     counts.pages += 1
     log.info(
         "pull.page_taken",
         system=stream.system,
         stream=stream.name,
-        read=page_counts.read,
-        changed=page_counts.new + page_counts.changed,
-        echo=page_counts.echo,
-        quarantined=page_counts.quarantined,
+        read=got.staged.read,
+        changed=got.staged.new + got.staged.changed,
+        echo=got.staged.echo,
+        quarantined=got.staged.quarantined,
         **watch.as_fields(),
     )
+
+
+@dataclass
+class _Step:
+    """Where taking in a batch has got to, so that a failure is quarantined under its step."""
+
+    name: str = "stage"
+
+
+def _take_in_batch(
+    rt: Runtime,
+    stream: Stream,
+    records: Sequence[Record],
+    rejected: Sequence[Rejected],
+    cursor: str | None,
+    step: _Step,
+) -> tuple[PullCounts, Stopwatch]:
+    now = rt.clock.now()
+    got = PullCounts()
+    watch = Stopwatch()
+    with watch.part("commit"), rt.store.transaction() as conn:
+        with watch.part("stage"):
+            changes = stage(conn, stream.map, records, rejected, now, got.staged)
+        _resolve_and_merge(conn, rt, changes, now, got, watch, step)
+        step.name = "checkpoint"
+        if cursor is not None:
+            journal.save_cursor(conn, stream.system, stream.name, cursor, now)
+        step.name = "commit"
+    return got, watch
 
 
 def _resolve_and_merge(
@@ -132,12 +174,15 @@ def _resolve_and_merge(
     now: datetime,
     counts: PullCounts,
     watch: Stopwatch,
+    step: _Step,
 ) -> None:
     if not changes:
         return
+    step.name = "resolve"
     with watch.part("resolve"):
         found = resolve.resolve(conn, rt, changes, now)
     fresh = {(c.record.id, f) for c in changes for f in c.changed_fields}
+    step.name = "merge"
     with watch.part("merge"):
         merged = golden.refresh(conn, rt, found.touched, fresh, now)
     counts.links.update(found.methods)
@@ -146,23 +191,118 @@ def _resolve_and_merge(
     counts.conflicts += merged.conflicts
 
 
+def _take_in_one_by_one(
+    rt: Runtime,
+    stream: Stream,
+    records: Sequence[Record],
+    rejected: Sequence[Rejected],
+    cursor: str | None,
+) -> tuple[PullCounts, Stopwatch]:
+    """Each item in a transaction of its own; an item that fails is quarantined. The cursor
+    comes last, after every record it covers is either stored or quarantined."""
+    total, watch = PullCounts(), Stopwatch()
+    items: list[tuple[list[Record], list[Rejected]]] = [([], [r]) for r in rejected]
+    items += [([r], []) for r in records]
+    with watch.part("one_by_one"):
+        for one, bad in items:
+            step = _Step()
+            try:
+                got, _ = _take_in_batch(rt, stream, one, bad, None, step)
+            except Exception as exc:
+                if not is_poison(exc):
+                    raise
+                got = _quarantine_failed(rt, stream, (one or bad)[0], step.name, exc)
+            _add(total, got)
+        if cursor is not None:
+            with rt.store.transaction() as conn:
+                journal.save_cursor(conn, stream.system, stream.name, cursor, rt.clock.now())
+    return total, watch
+
+
+def _quarantine_failed(
+    rt: Runtime, stream: Stream, item: Record | Rejected, step: str, exc: Exception
+) -> PullCounts:
+    """Quarantine one item that failed at ``step``; the reason names the step and the kind
+    of failure, never a value. Should even its payload not be storable, the entry is kept
+    without it (the record can still be fetched again by its id)."""
+    reason = f"could not be taken in at {step}: {_error_name(exc)}"
+    log.warning(
+        "pull.record_quarantined",
+        system=stream.system,
+        stream=stream.name,
+        step=step,
+        error=_error_name(exc),
+    )
+    payload = record_payload(item) if isinstance(item, Record) else item.payload
+    row = quarantine_row(stream.map, item.external_id, reason, payload)
+    try:
+        _write_quarantine(rt, row)
+    except Exception as again:
+        if not is_poison(again):
+            raise
+        _write_quarantine(rt, {**row, "payload": {}})
+    got = PullCounts()
+    got.staged.read = got.staged.quarantined = 1
+    return got
+
+
+def _write_quarantine(rt: Runtime, row: dict[str, Any]) -> None:
+    with rt.store.transaction() as conn:
+        journal.quarantine(conn, [row], rt.clock.now())
+
+
+def is_poison(exc: Exception) -> bool:
+    """Whether a failure may lie in the records being taken in. Connector failures and a
+    database that is out of reach, busy or out of resources are not: they fail the pull, and
+    the next cycle tries again. A value too large for an index (SQLSTATE class 54) is."""
+    if isinstance(exc, ConnectorError | MemoryError | SQLAlchemyTimeoutError):
+        return False
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return False
+    if isinstance(exc, OperationalError | InterfaceError):
+        return str(getattr(exc.orig, "sqlstate", "") or "").startswith("54")
+    return True
+
+
+def _error_name(exc: Exception) -> str:
+    """The kind of failure, the driver's own where the database raised it; never a message,
+    which may quote a value."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return type(orig or exc).__name__
+
+
+def _add(counts: PullCounts, other: PullCounts) -> None:
+    counts.staged.add(other.staged)
+    counts.links.update(other.links)
+    counts.review += other.review
+    counts.merged += other.merged
+    counts.conflicts += other.conflicts
+
+
 def _cursor(rt: Runtime, stream: Stream) -> str | None:
     with rt.store.transaction() as conn:
         return journal.cursor_of(conn, stream.system, stream.name)
 
 
 def _drain_inbox(rt: Runtime, stream: Stream, counts: PullCounts) -> None:
-    """Take in webhook deliveries of this stream: fetch the records they name, by id."""
+    """Take in webhook deliveries of this stream: fetch the records they name, by id. An
+    event naming an id the store cannot hold is quarantined, never sent to the vendor."""
     connector = rt.connectors[stream.system]
     for events in _inbox_batches(rt, stream):
-        ids = sorted({e["external_id"] for e in events if e["kind"] != ChangeKind.DELETED})
+        usable = [e for e in events if id_problem([str(e["external_id"])]) is None]
+        ids = sorted({e["external_id"] for e in usable if e["kind"] != ChangeKind.DELETED})
         records = connector.fetch(stream.name, ids) if ids else []
         gone = [
             Record(external_id=e["external_id"], fields={}, is_deleted=True)
-            for e in events
+            for e in usable
             if e["kind"] == ChangeKind.DELETED
         ]
-        take_in(rt, stream, [*records, *gone], [], None, counts)
+        odd = [
+            Rejected(f"webhook event id: {id_problem([str(e['external_id'])])}", e["external_id"])
+            for e in events
+            if e not in usable
+        ]
+        take_in(rt, stream, [*records, *gone], odd, None, counts)
         with rt.store.transaction() as conn:
             journal.mark_webhook_events(conn, [e["id"] for e in events], rt.clock.now())
 
