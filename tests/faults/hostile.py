@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from connectors.toolkit.sandbox import SeedPerson
 
@@ -133,7 +134,7 @@ def corpus(vendor: Vendor, count: int, seed: int) -> list[Hostile]:
 
 
 def _person(vendor: Vendor, rng: random.Random, i: int) -> Hostile:
-    values = {name: _text(vendor, rng) for name in TEXT_FIELDS if rng.random() < 0.7}
+    values: dict[str, Any] = {n: _text(vendor, rng) for n in TEXT_FIELDS if rng.random() < 0.7}
     if rng.random() < 0.3:
         values["phone"] = rng.choice(ODD_PHONES)
     is_empty = i % 40 == 7
@@ -147,7 +148,7 @@ def _person(vendor: Vendor, rng: random.Random, i: int) -> Hostile:
         lifecycle_stage=rng.choice(STAGES) if vendor is HUBSPOT and rng.random() < 0.5 else None,
         email_status=rng.choice(("subscribed", "subscribed", "unsubscribed", "pending")),
         tags=tuple(rng.sample(FRAGMENTS, 2)) if vendor is MAILCHIMP and rng.random() < 0.3 else (),
-        **{k: v for k, v in values.items() if v.strip()},  # type: ignore[arg-type]
+        **{k: v for k, v in values.items() if v.strip()},
     )
     if i % 5 == 2:
         return _poisoned(vendor, person, rng)
@@ -160,7 +161,8 @@ def _poisoned(vendor: Vendor, person: SeedPerson, rng: random.Random) -> Hostile
     is_surrogate = vendor.takes_surrogates and rng.random() < 0.6
     poison = "Sur\ud800rogate" if is_surrogate else "N\x00ul"
     kind = "lone surrogate" if is_surrogate else "NUL character"
-    person = replace(person, **{attribute: f"{_short(rng)}{poison}{_short(rng)}"})
+    changes: dict[str, Any] = {attribute: f"{_short(rng)}{poison}{_short(rng)}"}
+    person = replace(person, **changes)
     return Hostile(person, vendor.fields[attribute], kind)
 
 

@@ -13,6 +13,7 @@ import pytest
 from hostile import HUBSPOT, MAILCHIMP, Hostile, corpus
 from sqlalchemy import select
 
+from connectors.hubspot.sandbox import HubSpotSandbox
 from connectors.mailchimp.sandbox.member import subscriber_hash
 from connectors.toolkit.clock import ManualClock
 from sync import views
@@ -88,6 +89,7 @@ def test_good_subscribers_reach_the_crm(
     ]
     crm_records, consenting = _crm_records_of(runtime, subscribed)
     crm = world.sandboxes["crm"]
+    assert isinstance(crm, HubSpotSandbox)
     assert second.errors == {}
     assert len(consenting) > len(subscribed) / 2
     for member in consenting:
