@@ -112,10 +112,18 @@ class FaultRecord:
 
 @dataclass
 class _Storm:
+    """A switched-on mode's state. Writes draw from a generator of their own, so the faults
+    the writes meet do not depend on how many reads came between them (threads, timing)."""
+
     mode: FaultMode
-    rng: random.Random
     record: FaultRecord
+    rng: random.Random = field(init=False)
+    write_rng: random.Random = field(init=False)
     refused_until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(f"{self.mode.seed}:requests")
+        self.write_rng = random.Random(f"{self.mode.seed}:writes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +168,7 @@ class FaultModeLayer:
         """Serve ``mode`` from the next request on (None: none); returns its fresh record."""
         record = FaultRecord(mode)
         with self._lock:
-            self._storm = None if mode is None else _Storm(mode, random.Random(mode.seed), record)
+            self._storm = None if mode is None else _Storm(mode, record)
         return record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -215,7 +223,7 @@ class FaultModeLayer:
             (Storm.SLOW, mode.slow_rate),
             (Storm.RESET, mode.reset_rate),
         ]
-        point = state.rng.random()
+        point = (state.write_rng if is_write else state.rng).random()
         for storm, rate in chances:
             if point < rate:
                 return storm
