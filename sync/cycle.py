@@ -86,6 +86,7 @@ def run_cycle(
     selection = selection or Selection()
     holder = lease.one_run(lease.process_holder("cycle"))
     with rt.store.transaction() as conn:
+        journal.close_interrupted_runs(conn, rt.clock.now(), lease.is_dead_process)
         run_id = journal.start_run(conn, kind, rt.clock.now(), holder)
     report = CycleReport(run_id)
     try:

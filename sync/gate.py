@@ -7,8 +7,8 @@ The rule, applied alike by ``crmsync run``, ``resync`` and the daemon's jobs:
   create again what it has not read and overwrite values with stale ones);
 - a create, in any target, also needs the leader's streams completely pulled (whether the
   customer already exists there is decided against the leader's records);
-- a pull of a non-leader stream, and a push, wait while another process or thread is pulling
-  a stream they depend on, so they never act on a half-loaded store.
+- a pull of a non-leader stream waits while another process or thread pulls the leader, and
+  a push while another pulls any stream, so neither acts on a half-loaded store.
 
 The state of each stream's last pull is recorded in the store (``journal.mark_pull``) and
 the lease of a running pull names its holder, so the rule holds across processes. Waiting is
@@ -58,6 +58,10 @@ def clear_push(
     """Check (waiting for running pulls of others) what a push to ``target`` may do now.
 
     ``failed`` names the streams whose pull failed in the caller's own run."""
+    loading = next((s for s in rt.streams if not _wait(rt, s, holder, wait_s)), None)
+    if loading is not None:
+        reason = f"{_key(loading)} is still being pulled elsewhere"
+        return Clearance(False, False, reason, is_failure=True)
     own = _incomplete(rt, _readable(rt, target.system), holder, failed, wait_s)
     if own:
         return Clearance(False, False, f"the last pull of {own} did not complete", _failed(own))

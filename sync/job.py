@@ -75,6 +75,7 @@ def run_stream_job(
         if held is None:
             return _skipped(stream, "lease_held")
         with rt.store.transaction() as conn:
+            journal.close_interrupted_runs(conn, rt.clock.now(), lease.is_dead_process)
             run_id = journal.start_run(conn, RUN_KIND, rt.clock.now(), holder)
         steps = _Steps(CycleReport(run_id))
         if stream == rt.leader_stream("person"):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from connectors.base import ChangeKind, ConnectorError, Page, Record, Rejected
-from sync import golden, resolve
+from sync import crashpoint, golden, resolve
 from sync.mapping import id_problem
 from sync.progress import Progress, Silent
 from sync.readahead import ReadAhead
@@ -53,25 +53,67 @@ def pull_stream(
     since: datetime | None = None,
     progress: Progress | None = None,
 ) -> PullCounts:
-    """Read one stream from its checkpoint (or from scratch / from ``since``) and take it in."""
+    """Read one stream from its checkpoint (or from scratch / from ``since``) and take it in.
+
+    How the pull ends is recorded for the stream (running, then ok, stopped or failed):
+    pushes refuse to act on a system whose last pull did not complete (:mod:`sync.gate`).
+    """
     counts = PullCounts()
-    progress = progress or Silent()
+    _mark(rt, stream, "running")
+    try:
+        complete = _read_and_take_in(rt, stream, full, since, progress or Silent(), counts)
+    except BaseException:
+        _mark(rt, stream, "failed")
+        raise
+    _mark(rt, stream, "ok" if complete else "stopped")
+    return counts
+
+
+def _read_and_take_in(
+    rt: Runtime,
+    stream: Stream,
+    full: bool,
+    since: datetime | None,
+    progress: Progress,
+    counts: PullCounts,
+) -> bool:
+    """Take in the inbox and every page; False when a stop request ended the read early."""
     task = f"pull {stream.system}/{stream.name}"
     progress.start(task)
     _drain_inbox(rt, stream, counts)
     cursor = None if (full or since) else _cursor(rt, stream)
     connector = rt.connectors[stream.system]
+    complete = True
     with ReadAhead(connector.read(stream.name, cursor, since=since)) as pages:
         for group in _groups(pages, GROUP_RECORDS, rt.stopping.is_set):
             records = [r for p in group for r in p.records]
             rejected = [r for p in group for r in p.rejected]
+            crashpoint.reach("pull.page_read")
             take_in(rt, stream, records, rejected, _last_cursor(group), counts)
+            crashpoint.reach("pull.page_committed")
             progress.advance(task, len(records) + len(rejected))
             if rt.stopping.is_set():
                 log.info("pull.stopped_between_pages", system=stream.system, stream=stream.name)
+                complete = False
                 break
     progress.finish(task)
-    return counts
+    return complete
+
+
+def _mark(rt: Runtime, stream: Stream, status: str) -> None:
+    if rt.store.dry_run:
+        return
+    try:
+        with rt.store.transaction() as conn:
+            journal.mark_pull(conn, stream.system, stream.name, status, rt.clock.now())
+    except Exception as exc:
+        # A failed pull whose failure cannot be recorded stays "running" without a live
+        # holder, which pushes treat as incomplete too.
+        log.warning(
+            "pull.mark_failed", system=stream.system, stream=stream.name, error=type(exc).__name__
+        )
+        if status != "failed":
+            raise
 
 
 def _groups(
@@ -159,8 +201,11 @@ def _take_in_batch(
     with watch.part("commit"), rt.store.transaction() as conn:
         with watch.part("stage"):
             changes = stage(conn, stream.map, records, rejected, now, got.staged)
+        crashpoint.reach("pull.staged")
         _resolve_and_merge(conn, rt, changes, now, got, watch, step)
+        crashpoint.reach("pull.resolved")
         step.name = "checkpoint"
+        crashpoint.reach("pull.before_checkpoint")
         if cursor is not None:
             journal.save_cursor(conn, stream.system, stream.name, cursor, now)
         step.name = "commit"
