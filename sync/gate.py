@@ -8,7 +8,9 @@ The rule, applied alike by ``crmsync run``, ``resync`` and the daemon's jobs:
 - a create, in any target, also needs the leader's streams completely pulled (whether the
   customer already exists there is decided against the leader's records);
 - a pull of a non-leader stream waits while another process or thread pulls the leader, and
-  a push while another pulls any stream, so neither acts on a half-loaded store.
+  a push while another pulls any stream, so neither acts on a half-loaded store; a push to
+  another target waits while the leader is pushed to elsewhere, so it carries the ids of
+  the records that push creates, as it would in one cycle.
 
 The state of each stream's last pull is recorded in the store (``journal.mark_pull``) and
 the lease of a running pull names its holder, so the rule holds across processes. Waiting is
@@ -17,7 +19,7 @@ bounded; a step still blocked after it is reported as not done.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -68,6 +70,10 @@ def clear_push(
     leader = rt.leader()
     if leader is None or leader == target.system:
         return Clearance(True, True)
+    behind = next((s for s in _readable(rt, leader) if not _wait_push(rt, s, holder, wait_s)), None)
+    if behind is not None:
+        reason = f"the push to {_key(behind)} is still running elsewhere"
+        return Clearance(False, False, reason, is_failure=True)
     theirs = _incomplete(rt, _readable(rt, leader), holder, failed, wait_s)
     if theirs:
         reason = f"creates held back: the last pull of {theirs} did not complete"
@@ -131,13 +137,27 @@ def _incomplete(
 def _wait(rt: Runtime, stream: Stream, holder: str, wait_s: float) -> bool:
     """Wait while another live holder pulls ``stream``; False if it still does after
     ``wait_s`` (or the runtime is stopping)."""
+    return _wait_while(rt, lambda: _pulled_elsewhere(rt, stream, holder), stream, wait_s)
+
+
+def _wait_while(rt: Runtime, busy: Callable[[], bool], stream: Stream, wait_s: float) -> bool:
     for _ in range(max(1, int(wait_s / POLL_S))):
-        if not _pulled_elsewhere(rt, stream, holder):
+        if not busy():
             return True
-        log.info("gate.waiting_for_pull", system=stream.system, stream=stream.name)
+        log.info("gate.waiting", system=stream.system, stream=stream.name)
         if rt.stopping.wait(POLL_S):
             return False
-    return not _pulled_elsewhere(rt, stream, holder)
+    return not busy()
+
+
+def _wait_push(rt: Runtime, stream: Stream, holder: str, wait_s: float) -> bool:
+    """Wait while another live holder pushes to ``stream``; False if it still does."""
+    return _wait_while(rt, lambda: _pushed_elsewhere(rt, stream, holder), stream, wait_s)
+
+
+def _pushed_elsewhere(rt: Runtime, stream: Stream, holder: str) -> bool:
+    other = lease.holder_of(rt.store, lease.push_lease(stream), rt.clock.now())
+    return other is not None and other != holder and not lease.is_dead_process(other)
 
 
 def _pulled_elsewhere(rt: Runtime, stream: Stream, holder: str) -> bool:

@@ -103,7 +103,13 @@ class _Fitted:
 
 
 class ModelKeeper:
-    """Hands out the current model, fitting a new one when the store has grown enough."""
+    """Hands out the current model; fits a new one, when the store has grown enough, only
+    when told that a stream's pull has completed.
+
+    Fitting at the end of a complete pull, never between its pages, makes the model every
+    record is matched with depend on the data alone: a pull cut short by a crash and resumed
+    by another process, or split into other pages, fits the same model on the same store.
+    """
 
     def __init__(self, settings: MatchSettings) -> None:
         self._settings = settings
@@ -111,17 +117,25 @@ class ModelKeeper:
         self._current: _Fitted | None = None
 
     def model(self, conn: Connection, now: datetime) -> MatchModel:
+        """The newest stored model, or the prior weights before one is fitted."""
+        with self._lock:
+            stored = self._latest(conn)
+            if stored is None:
+                return prior_model(comparisons_for(self._settings), max(profiles.count(conn), 2))
+            self._current = stored
+            return stored.model
+
+    def refit(self, conn: Connection, now: datetime) -> bool:
+        """Fit a new model if the store has grown enough since the last; True if it did."""
         with self._lock:
             stored = self._latest(conn)
             people = profiles.count(conn)
-            if people >= FIT_AT_LEAST and (
-                stored is None or people >= REFIT_GROWTH * stored.records
+            if people < FIT_AT_LEAST or (
+                stored is not None and people < REFIT_GROWTH * stored.records
             ):
-                stored = self._fit(conn, people, now)
-            if stored is None:
-                return prior_model(comparisons_for(self._settings), max(people, 2))
-            self._current = stored
-            return stored.model
+                return False
+            self._current = self._fit(conn, people, now)
+            return True
 
     def _latest(self, conn: Connection) -> _Fitted | None:
         query = select(MODELS.c.id, MODELS.c.model).order_by(MODELS.c.id.desc()).limit(1)

@@ -62,6 +62,10 @@ def pull_stream(
     _mark(rt, stream, "running")
     try:
         complete = _read_and_take_in(rt, stream, full, since, progress or Silent(), counts)
+        if complete and not rt.store.dry_run:
+            # Only here, never between pages: the model then depends on the data alone.
+            with rt.store.transaction() as conn:
+                rt.models.refit(conn, rt.clock.now())
     except BaseException:
         _mark(rt, stream, "failed")
         raise
