@@ -22,7 +22,7 @@ from sync.crm_merge import merge_crm_duplicates
 from sync.failure import describe_error, where
 from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
 from sync.progress import Progress
-from sync.pull import PullCounts, pull_stream
+from sync.pull import PullCounts, mark, pull_stream
 from sync.push import PushCounts, push_stream
 from sync.runtime import Runtime, Stream
 from sync.store import journal
@@ -106,28 +106,44 @@ def _pulls(
     rt: Runtime, selection: Selection, report: CycleReport, holder: str, progress: Progress | None
 ) -> set[tuple[str, str]]:
     """Pull the selected streams, the leader first; returns the streams whose pull failed."""
-    failed = set()
-    leader = rt.leader_stream("person")
+    failed: set[tuple[str, str]] = set()
     for stream in _pull_order(rt, selection):
-        waiting = gate.wait_for_leader(rt, stream, holder)
-        if waiting is not None:
-            report.errors[f"pull {_key(stream)}"] = (
-                f"not done: {waiting} is still being pulled elsewhere"
-            )
-            continue
-        with _claimed(rt, report, holder, pull_lease(stream), f"pull {_key(stream)}") as ok:
-            if ok and stream == leader and not rt.store.dry_run:
-                # As the leader's daemon job does: merged records then arrive with this pull.
-                with _guard(report, stream, "crm merge"):
-                    report.crm_merges = merge_crm_duplicates(rt).merged
-            if ok:
-                failed.add(stream.key)
-                with _guard(report, stream, "pull"):
-                    report.pulled[_key(stream)] = pull_stream(
-                        rt, stream, full=selection.full, since=selection.since, progress=progress
-                    )
-                    failed.discard(stream.key)
+        failed.add(stream.key)
+        with _guard(report, stream, "pull"):
+            if _pull(rt, stream, selection, report, holder, progress):
+                failed.discard(stream.key)
     return failed
+
+
+def _pull(
+    rt: Runtime,
+    stream: Stream,
+    selection: Selection,
+    report: CycleReport,
+    holder: str,
+    progress: Progress | None,
+) -> bool:
+    """One stream's pull under its lease (after any leader pull elsewhere); False if it was
+    left to another process, True if it completed. Raises what made it fail."""
+    waiting = gate.wait_for_leader(rt, stream, holder)
+    if waiting is not None:
+        report.errors[f"pull {_key(stream)}"] = (
+            f"not done: {waiting} is still being pulled elsewhere"
+        )
+        return True
+    with _claimed(rt, report, holder, pull_lease(stream), f"pull {_key(stream)}") as ok:
+        if not ok:
+            return True
+        leads = stream == rt.leader_stream("person") and not rt.store.dry_run
+        if leads and gate.leader_pulled(rt):
+            # As the leader's daemon job does: merged records then arrive with this pull.
+            mark(rt, stream, "running")
+            with _guard(report, stream, "crm merge"):
+                report.crm_merges = merge_crm_duplicates(rt).merged
+        report.pulled[_key(stream)] = pull_stream(
+            rt, stream, full=selection.full, since=selection.since, progress=progress
+        )
+    return True
 
 
 def _pushes(
@@ -138,13 +154,13 @@ def _pushes(
     progress: Progress | None,
 ) -> None:
     for stream in [s for s in rt.streams if s.can_write]:
-        clearance = gate.clear_push(rt, stream, holder, failed=failed)
-        gate.note(report.errors, report.held, f"push {_key(stream)}", clearance)
-        if not clearance.push:
-            continue
-        with _claimed(rt, report, holder, push_lease(stream), f"push {_key(stream)}") as ok:
-            if ok:
-                with _guard(report, stream, "push"):
+        with _guard(report, stream, "push"):
+            clearance = gate.clear_push(rt, stream, holder, failed=failed)
+            gate.note(report.errors, report.held, f"push {_key(stream)}", clearance)
+            if not clearance.push:
+                continue
+            with _claimed(rt, report, holder, push_lease(stream), f"push {_key(stream)}") as ok:
+                if ok:
                     report.pushed[_key(stream)] = push_stream(
                         rt,
                         stream,

@@ -100,6 +100,16 @@ def note(errors: dict[str, str], held: dict[str, str], step: str, clearance: Cle
     )
 
 
+def leader_pulled(rt: Runtime) -> bool:
+    """Whether every stream of the leader completed its last pull: CRM merges, which write
+    to the leader, need its records as the leader holds them."""
+    leader = rt.leader()
+    with rt.store.transaction() as conn:
+        return all(
+            journal.pull_status(conn, s.system, s.name) == OK for s in _readable(rt, leader or "")
+        )
+
+
 def wait_for_leader(
     rt: Runtime, stream: Stream, holder: str, wait_s: float = DEPENDENCY_WAIT_S
 ) -> str | None:
@@ -141,10 +151,11 @@ def _wait(rt: Runtime, stream: Stream, holder: str, wait_s: float) -> bool:
 
 
 def _wait_while(rt: Runtime, busy: Callable[[], bool], stream: Stream, wait_s: float) -> bool:
-    for _ in range(max(1, int(wait_s / POLL_S))):
+    for n in range(max(1, int(wait_s / POLL_S))):
         if not busy():
             return True
-        log.info("gate.waiting", system=stream.system, stream=stream.name)
+        if n == 0:
+            log.info("gate.waiting", system=stream.system, stream=stream.name)
         if rt.stopping.wait(POLL_S):
             return False
     return not busy()

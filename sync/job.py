@@ -18,7 +18,7 @@ from sync.crm_merge import merge_crm_duplicates
 from sync.cycle import CycleReport
 from sync.failure import describe_error, where
 from sync.lease import DEFAULT_LEASE_TTL_S, pull_lease, push_lease
-from sync.pull import PullCounts, pull_stream
+from sync.pull import PullCounts, mark, pull_stream
 from sync.push import PushCounts, push_stream
 from sync.runtime import Runtime, Stream
 from sync.store import journal
@@ -78,21 +78,12 @@ def run_stream_job(
             journal.close_interrupted_runs(conn, rt.clock.now(), lease.is_dead_process)
             run_id = journal.start_run(conn, RUN_KIND, rt.clock.now(), holder)
         steps = _Steps(CycleReport(run_id))
-        if stream == rt.leader_stream("person"):
-            _merge_crm_duplicates(rt, stream, steps)
-        pulled = _pull(rt, stream, holder, steps)
-        failed = set() if pulled else {stream.key}
-        for target in [t for t in rt.streams if t.can_write]:
-            if rt.stopping.is_set():
-                break
-            clearance = gate.clear_push(rt, target, holder, failed=failed)
-            gate.note(steps.report.errors, steps.report.held, f"push {_key(target)}", clearance)
-            if not clearance.push:
-                continue
-            with lease.hold(rt.store, push_lease(target), holder, lease_ttl_s, rt.clock) as held:
-                if held is not None:
-                    _push(rt, target, clearance.creates, steps)
-        _finish(rt, steps.report)
+        try:
+            _steps(rt, stream, holder, lease_ttl_s, steps)
+        except Exception as exc:  # the store went away between steps: the run still ends
+            _failed(steps.report, "job", stream, exc)
+        finally:
+            _finish(rt, steps.report)
     outcome = JobOutcome.OK if steps.report.ok else JobOutcome.FAILED
     result = JobResult(
         stream.system,
@@ -111,6 +102,24 @@ def run_stream_job(
         duration_s=round(result.duration_s, 3),
     )
     return result
+
+
+def _steps(rt: Runtime, stream: Stream, holder: str, lease_ttl_s: float, steps: _Steps) -> None:
+    """Merge CRM duplicates (the leader's job), pull, then push to every target it may."""
+    if stream == rt.leader_stream("person") and gate.leader_pulled(rt):
+        mark(rt, stream, "running")  # others wait for the leader from here on
+        _merge_crm_duplicates(rt, stream, steps)
+    failed = set() if _pull(rt, stream, holder, steps) else {stream.key}
+    for target in [t for t in rt.streams if t.can_write]:
+        if rt.stopping.is_set():
+            break
+        clearance = gate.clear_push(rt, target, holder, failed=failed)
+        gate.note(steps.report.errors, steps.report.held, f"push {_key(target)}", clearance)
+        if not clearance.push:
+            continue
+        with lease.hold(rt.store, push_lease(target), holder, lease_ttl_s, rt.clock) as held:
+            if held is not None:
+                _push(rt, target, clearance.creates, steps)
 
 
 def _merge_crm_duplicates(rt: Runtime, stream: Stream, steps: _Steps) -> None:
@@ -173,7 +182,8 @@ def _finish(rt: Runtime, report: CycleReport) -> None:
         with rt.store.transaction() as conn:
             journal.finish_run(conn, report.run_id, status, report.counts(), rt.clock.now(), error)
     except Exception as exc:
-        # The store went away mid-job; the run stays "running" and the next tick tries again.
+        # The store went away mid-job: the run stays "running" until this process ends and
+        # a later run closes it as interrupted.
         report.errors["record run"] = describe_error(exc)
         log.warning("job.record_failed", run_id=report.run_id, error=type(exc).__name__)
 

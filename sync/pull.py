@@ -59,17 +59,17 @@ def pull_stream(
     pushes refuse to act on a system whose last pull did not complete (:mod:`sync.gate`).
     """
     counts = PullCounts()
-    _mark(rt, stream, "running")
+    mark(rt, stream, "running")
     try:
         complete = _read_and_take_in(rt, stream, full, since, progress or Silent(), counts)
-        if complete and not rt.store.dry_run:
+        if complete:
             # Only here, never between pages: the model then depends on the data alone.
             with rt.store.transaction() as conn:
                 rt.models.refit(conn, rt.clock.now())
     except BaseException:
-        _mark(rt, stream, "failed")
+        mark(rt, stream, "failed")
         raise
-    _mark(rt, stream, "ok" if complete else "stopped")
+    mark(rt, stream, "ok" if complete else "stopped")
     return counts
 
 
@@ -104,9 +104,8 @@ def _read_and_take_in(
     return complete
 
 
-def _mark(rt: Runtime, stream: Stream, status: str) -> None:
-    if rt.store.dry_run:
-        return
+def mark(rt: Runtime, stream: Stream, status: str) -> None:
+    """Record how the stream's pull stands (in a dry run too: it is rolled back with it)."""
     try:
         with rt.store.transaction() as conn:
             journal.mark_pull(conn, stream.system, stream.name, status, rt.clock.now())

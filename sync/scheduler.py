@@ -115,8 +115,17 @@ class StreamScheduler:
             # misfire_grace_time None: a late tick still runs (once, coalesced), never dropped.
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
+        # At start the leader's jobs run first; the others are woken when one has ended, so
+        # their records are resolved against the leader's as in one cycle (sync.gate).
+        leader = rt.leader()
+        leads = any(s.system == leader and s.runs_at_start for s in self.specs) and run_at_start
+        self._after_leader = {
+            s.id for s in self.specs if leads and s.system != leader and s.runs_at_start
+        }
         for spec in self.specs:
-            self._add(spec, run_at_start and spec.runs_at_start)
+            self._add(
+                spec, run_at_start and spec.runs_at_start and spec.id not in self._after_leader
+            )
 
     @property
     def is_running(self) -> bool:
@@ -167,6 +176,8 @@ class StreamScheduler:
             while True:
                 result = self._execute(system, stream)
                 self._report(result)
+                if system == self.rt.leader():
+                    self._wake_after_leader()
                 with self._lock:
                     again = key in self._again and not self.rt.stopping.is_set()
                     self._again.discard(key)
@@ -193,6 +204,12 @@ class StreamScheduler:
             self.on_result(result)
         except Exception as exc:
             log.warning("scheduler.observer_failed", error=type(exc).__name__)
+
+    def _wake_after_leader(self) -> None:
+        with self._lock:
+            waiting, self._after_leader = self._after_leader, set()
+        for key in sorted(waiting):
+            self._wake(key)
 
     def _wake(self, key: str) -> None:
         if self._scheduler.running and self._scheduler.get_job(key) is not None:

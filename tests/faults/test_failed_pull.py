@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.base import ConnectorDeps
 from connectors.toolkit.clock import ManualClock
 from connectors.toolkit.sandbox import Fault, SeedPerson
-from sync.cycle import run_cycle
+from sync.config import load_config
+from sync.cycle import Selection, run_cycle
 from sync.demo.world import World
 from sync.job import JobOutcome, run_stream_job
-from sync.runtime import Runtime
+from sync.runtime import Runtime, open_runtime
 from sync.store import journal
 
 IN_BOTH = [
@@ -34,6 +36,10 @@ def _seed(world: World, clock: ManualClock) -> None:
 def _crm(rt: Runtime) -> list[dict[str, Any]]:
     records = [r for p in rt.connectors["crm"].read("contacts", None) for r in p.records]
     return sorted((dict(r.fields) for r in records), key=lambda f: str(f.get("email")))
+
+
+def _deps(world: World, clock: ManualClock) -> dict[str, ConnectorDeps]:
+    return {name: ConnectorDeps(clock=clock) for name in world.sandboxes}
 
 
 def _fail_crm_reads(world: World) -> Fault:
@@ -113,3 +119,21 @@ def test_a_pull_killed_on_the_way_counts_as_incomplete_until_a_pull_completes(
 
     assert world.sandboxes["crm"].write_calls() == before
     assert job.outcome is JobOutcome.FAILED
+
+
+def test_a_dry_run_after_a_failed_pull_previews_what_the_real_resync_pushes(
+    world: World, runtime: Runtime, clock: ManualClock
+) -> None:
+    _seed(world, clock)
+    _fail_crm_reads(world)
+    run_cycle(runtime)
+    dry = open_runtime(
+        load_config(world.config_path), deps=_deps(world, clock), clock=clock, dry_run=True
+    )
+    try:
+        preview = run_cycle(dry, Selection(system="crm"))
+    finally:
+        dry.close()
+
+    assert "push crm/contacts" not in preview.errors
+    assert preview.pushed["crm/contacts"].planned, "the preview shows the CRM writes to come"

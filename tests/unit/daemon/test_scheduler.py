@@ -216,3 +216,18 @@ def test_a_stop_request_ends_the_pull_after_the_current_page_and_skips_pushes(
     (pull,) = result.steps
     assert pull.pulled is not None
     assert (result.outcome, pull.pulled.pages, pull.pulled.staged.read) == (JobOutcome.OK, 1, 1)
+
+
+def test_at_start_the_leaders_job_runs_first_and_wakes_the_others(setup: Setup) -> None:
+    results: queue.Queue[JobResult] = queue.Queue()
+    jobs = StreamScheduler(setup.rt, holder="test", run_at_start=True, on_result=results.put)
+    jobs.start()
+    try:
+        first, second = results.get(timeout=60), results.get(timeout=60)
+    finally:
+        jobs.shutdown()
+
+    assert [(r.system, r.outcome) for r in (first, second)] == [
+        ("crm", JobOutcome.OK),
+        ("newsletter", JobOutcome.OK),
+    ], "the newsletter's records are resolved against the CRM's, as in one cycle"

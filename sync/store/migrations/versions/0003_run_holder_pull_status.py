@@ -22,6 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("checkpoint", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pull_status", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("pulled_at", sa.DateTime(timezone=True), nullable=True))
+    # A stream with a stored cursor was pulled before: its pull counts as complete, so an
+    # upgraded store goes on pushing instead of waiting for every stream's next pull.
+    op.execute("UPDATE checkpoint SET pull_status = 'ok' WHERE cursor IS NOT NULL")
 
 
 def downgrade() -> None:
