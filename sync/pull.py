@@ -63,9 +63,7 @@ def pull_stream(
     try:
         complete = _read_and_take_in(rt, stream, full, since, progress or Silent(), counts)
         if complete:
-            # Only here, never between pages: the model then depends on the data alone.
-            with rt.store.transaction() as conn:
-                rt.models.refit(conn, rt.clock.now())
+            _refit(rt, stream)
     except BaseException:
         mark(rt, stream, "failed")
         raise
@@ -102,6 +100,19 @@ def _read_and_take_in(
                 break
     progress.finish(task)
     return complete
+
+
+def _refit(rt: Runtime, stream: Stream) -> None:
+    """Fit the identity model again if the store has grown enough — only here, at the end
+    of a complete pull, never between pages, so the model depends on the data alone. A fit
+    that fails keeps the model there is: the pull's data is committed and complete."""
+    try:
+        with rt.store.transaction() as conn:
+            rt.models.refit(conn, rt.clock.now())
+    except Exception as exc:
+        log.warning(
+            "pull.refit_failed", system=stream.system, stream=stream.name, error=type(exc).__name__
+        )
 
 
 def mark(rt: Runtime, stream: Stream, status: str) -> None:
