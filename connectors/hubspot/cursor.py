@@ -4,7 +4,7 @@ A full read pages the list endpoint (live records, then archived ones) and carri
 watermark taken before it began; when it ends, the cursor becomes that watermark, so the
 next read is incremental. An incremental read never pages deeper than one search page:
 each page is a fresh query from the last modification time seen, so the 10,000-result cap
-of a search query is never reached (trap 4 of vendor-apis.md).
+of a search query (HubSpot pages a search no deeper than 10,000 results) is never reached.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every page carries the cursor after it. The search index lags behind writes (up 
 ``search_overlap_s``), so an incremental read resumes at the newest modification it saw only
 where that is older than the read's start minus the overlap: everything older was in the
 index when the read began. The read's start is HubSpot's own time, the ``Date`` of its first
-search answer, never this host's clock (vendor-apis.md, trap 12). Fresher changes are read
+search answer, never this host's clock (the two clocks can disagree). Fresher changes are read
 again from that point, so a change the index had not caught up with is never lost, and a
 quiet stream is not read again and again. The engine is idempotent, so repeats are harmless.
 """

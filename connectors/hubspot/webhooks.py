@@ -83,7 +83,7 @@ def _decode_one(event: WebhookEventIn, app_id: str | None) -> list[WebhookEvent]
 
 
 def _is_own(event: WebhookEventIn, app_id: str | None) -> bool:
-    """Our writes come back marked with our app as the source (trap 1 of vendor-apis.md)."""
+    """Our writes come back marked with our app as the source (HubSpot's ``sourceId``)."""
     if not app_id or not event.sourceId:
         return False
     prefix, _, value = event.sourceId.rpartition(":")

@@ -3,7 +3,7 @@
 Only the fields an op carries are sent. Merge values are encoded by the audience's declared
 type (dates in the field's ``date_format``, birthdays as ``MM/DD``, address parts joined into
 one object). A status is sent only when the op states consent: an op without consent must
-never change a member's subscription (trap 9: unknown is neither an opt-in nor an opt-out).
+never change a member's subscription (unknown is neither an opt-in nor an opt-out).
 """
 
 from __future__ import annotations

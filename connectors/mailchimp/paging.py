@@ -1,18 +1,18 @@
 """Resumable scans of a list's members by ``last_changed``, safe over a changing dataset.
 
 Mailchimp pages by offset and filters by ``since_last_changed`` at one-second resolution.
-Paging by a growing offset alone skips members when others change during the scan (trap 5:
-a changed member leaves its place and everything behind it moves up), and a watermark taken
-with ``>`` misses members changed later in the same second (trap 2). So each query is
-re-anchored at the newest second seen: the window is "members changed at or after second S,
-sorted by ``last_changed`` ascending, skipping the first K". K only counts members of second
-S, minus an overlap, and members already emitted at the boundary are dropped by id, so the
+Paging by a growing offset alone skips members when others change during the scan (a
+changed member leaves its place and everything behind it moves up), and a watermark taken
+with ``>`` misses members changed later in the same second. So each query is re-anchored
+at the newest second seen: the window is "members changed at or after second S, sorted by
+``last_changed`` ascending, skipping the first K". K only counts members of second S, minus
+an overlap, and members already emitted at the boundary are dropped by id, so the
 overlap costs a little re-reading but never a duplicate within one read.
 
 A finished scan ends on the watermark for the next read. Members changed in the newest
 second seen may still be joined by others in that second, so the next read starts *after*
 it only once it is safely in the past: older than the read's start (Mailchimp's own time, the
-``Date`` of its first answer, never this host's clock: trap 12) minus ``settle_s``. Otherwise
+``Date`` of its first answer, never this host's clock) minus ``settle_s``. Otherwise
 the next read starts where that was so (at most the newest second), and reads those members
 once more. So a quiet list is not read again and again (a batch write leaves hundreds of
 members in one second), and nothing is lost. Without Mailchimp's time, the newest second is

@@ -4,7 +4,7 @@ Mailchimp signs nothing: the webhook URL we register carries a secret (``?secret
 in constant time. Bodies are form-encoded (``type``, ``fired_at``, ``data[...]``); ``fired_at``
 is a naive ``YYYY-MM-DD HH:MM:SS``, taken as UTC. The payload does not say which source
 (user, admin, api) caused a change, so we register the API-source webhook on its own URL with
-``&source=api``; events arriving there are our own writes (trap 1). Deliveries carry no id and
+``&source=api``; events arriving there are our own writes. Deliveries carry no id and
 are retried for ~75 minutes, so the event id is a hash of the body: a redelivery repeats it.
 See https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 """

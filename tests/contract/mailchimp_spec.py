@@ -1,9 +1,8 @@
 """Checks every request and response the Mailchimp sandbox handles against Mailchimp's OpenAPI spec.
 
-The spec (APIs.guru's conversion of Mailchimp's Swagger, 5 MB) is read from the shared specs
-directory next to the repository (``<repo>/../shared/specs``, else the workplace's
-``/work/shared/specs``; ``CRMSYNC_SPECS_DIR`` overrides)
-and parsed once per test session. A missing spec fails the test, it never skips it.
+The spec (APIs.guru's conversion of Mailchimp's Swagger, 5 MB) is fetched by ``make specs``
+from the npm registry into ``.cache/specs`` (``CRMSYNC_SPECS_DIR`` overrides) and parsed once
+per test session. A missing spec fails the test, it never skips it.
 
 Wrap a sandbox's app with :class:`SpecCheck` (``create_sandbox(wrap_app=check.wrap)``) and
 call :meth:`SpecCheck.assert_clean` at teardown: any violation fails the test.
@@ -43,18 +42,10 @@ a member's opt-in/sign-up time when there was none (a member added by the API wi
 opt-in has ``"timestamp_opt": ""``) and an unfinished batch's ``completed_at``."""
 
 
-WORKPLACE_SPECS = Path("/work/shared/specs")
-"""Where the workplace keeps the shared specs, for a clone that is not next to them."""
-
-
 def specs_dir() -> Path:
-    """``CRMSYNC_SPECS_DIR``, else ``../shared/specs`` beside the repository, else the
-    workplace's shared specs; the first that exists (the sibling when none does)."""
+    """``CRMSYNC_SPECS_DIR``, else ``.cache/specs`` in the repository (``make specs``)."""
     override = os.environ.get("CRMSYNC_SPECS_DIR")
-    if override:
-        return Path(override)
-    sibling = REPO_ROOT.parent / "shared" / "specs"
-    return sibling if sibling.is_dir() or not WORKPLACE_SPECS.is_dir() else WORKPLACE_SPECS
+    return Path(override) if override else REPO_ROOT / ".cache" / "specs"
 
 
 @functools.cache
@@ -74,7 +65,7 @@ def mailchimp_openapi() -> OpenAPI:
     if not path.is_file():
         pytest.fail(
             f"Mailchimp's OpenAPI spec is missing at {path}. The sandbox's conformance is tested "
-            "against it: put the shared specs next to the repository or set CRMSYNC_SPECS_DIR.",
+            "against it: run `make specs` (or set CRMSYNC_SPECS_DIR).",
             pytrace=False,
         )
     return _load(path)

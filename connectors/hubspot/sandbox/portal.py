@@ -38,7 +38,7 @@ class PortalConfig:
     (HubSpot's subscriptions guide ties that scope to Marketing Hub Enterprise)."""
     index_lag_create_s: float = 10.0
     index_lag_update_s: float = 60.0
-    """Search sees a create ~10 s and an update up to ~60 s after it (vendor-apis.md)."""
+    """Search sees a create ~10 s and an update up to ~60 s after it, as HubSpot's index does."""
     app_id: str = "424242"
     portal_id: int = 62515
 
