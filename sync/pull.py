@@ -16,11 +16,10 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from connectors.base import ChangeKind, ConnectorError, Page, Record, Rejected
+from connectors.base import ChangeKind, Page, Record, Rejected
 from sync import crashpoint, golden, resolve
+from sync.failure import failure_name, is_poison
 from sync.mapping import id_problem
 from sync.progress import Progress, Silent
 from sync.readahead import ReadAhead
@@ -177,7 +176,7 @@ def take_in(
             system=stream.system,
             stream=stream.name,
             records=len(records) + len(rejected),
-            error=_error_name(exc),
+            error=failure_name(exc),
         )
         got, watch = _take_in_one_by_one(rt, stream, records, rejected, cursor)
     _add(counts, got)
@@ -284,13 +283,13 @@ def _quarantine_failed(
     """Quarantine one item that failed at ``step``; the reason names the step and the kind
     of failure, never a value. Should even its payload not be storable, the entry is kept
     without it (the record can still be fetched again by its id)."""
-    reason = f"could not be taken in at {step}: {_error_name(exc)}"
+    reason = f"could not be taken in at {step}: {failure_name(exc)}"
     log.warning(
         "pull.record_quarantined",
         system=stream.system,
         stream=stream.name,
         step=step,
-        error=_error_name(exc),
+        error=failure_name(exc),
     )
     payload = record_payload(item) if isinstance(item, Record) else item.payload
     row = quarantine_row(stream.map, item.external_id, reason, payload)
@@ -308,26 +307,6 @@ def _quarantine_failed(
 def _write_quarantine(rt: Runtime, row: dict[str, Any]) -> None:
     with rt.store.transaction() as conn:
         journal.quarantine(conn, [row], rt.clock.now())
-
-
-def is_poison(exc: Exception) -> bool:
-    """Whether a failure may lie in the records being taken in. Connector failures and a
-    database that is out of reach, busy or out of resources are not: they fail the pull, and
-    the next cycle tries again. A value too large for an index (SQLSTATE class 54) is."""
-    if isinstance(exc, ConnectorError | MemoryError | SQLAlchemyTimeoutError):
-        return False
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return False
-    if isinstance(exc, OperationalError | InterfaceError):
-        return str(getattr(exc.orig, "sqlstate", "") or "").startswith("54")
-    return True
-
-
-def _error_name(exc: Exception) -> str:
-    """The kind of failure, the driver's own where the database raised it; never a message,
-    which may quote a value."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else None
-    return type(orig or exc).__name__
 
 
 def _add(counts: PullCounts, other: PullCounts) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from connectors.base import ConnectorError, Entity, Record, Rejected, Role, StreamInfo
 from sync import views
 from sync.config.model import Direction
+from sync.failure import is_poison
 from sync.mapping import StreamMap
-from sync.pull import PullCounts, is_poison, take_in
+from sync.pull import PullCounts, take_in
 from sync.runtime import Runtime, Stream
 from sync.store import customers, journal
 
